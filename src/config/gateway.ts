@@ -1,0 +1,278 @@
+// Configuration of the gateway, read once from the environment and validated with every
+// problem reported. The only other reader of process.env is the emulator's config.
+import { type EmulatorConfig, loadEmulatorConfig } from './emulator.ts';
+import {
+  boolVar,
+  ConfigError,
+  type Env,
+  intVar,
+  listVar,
+  logLevelVar,
+  optionalString,
+  parseEnv,
+  urlVar,
+} from './parse.ts';
+
+export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com/ims/token/v3';
+export const DEFAULT_SCOPES =
+  'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session';
+
+/** The demo tenant the embedded service seeds, used by `npm start` with no UPSTREAM_URL. */
+export const DEMO_TENANT = {
+  orgId: 'DEMO@AdobeOrg',
+  sandboxName: 'prod',
+  apiKey: 'demo',
+  accessToken: 'demo',
+} as const;
+
+export type ServiceCredential =
+  | { kind: 'static'; accessToken: string; apiKey: string; orgId: string; sandboxName: string }
+  | {
+      kind: 'ims';
+      clientId: string;
+      clientSecret: string;
+      scopes: string;
+      imsUrl: string;
+      apiKey: string;
+      orgId: string;
+      sandboxName: string;
+    };
+
+export interface UpstreamSettings {
+  /** Base URL ending before `/segment/jobs`. Undefined: the embedded service. */
+  url: string | undefined;
+  /** @default 10000 */
+  timeoutMs: number;
+  /** Attempts for idempotent reads (GET, bulk-get, DELETE). @default 3 */
+  maxAttempts: number;
+  /** @default 200 */
+  retryBaseMs: number;
+  /** @default 5000 */
+  retryMaxMs: number;
+  /** Keep-alive connections per upstream origin. @default 64 */
+  connections: number;
+  /** Consecutive failures (per tenant) that open the circuit. @default 5 */
+  breakerThreshold: number;
+  /** @default 10000 */
+  breakerCooldownMs: number;
+  /** Ids per bulk-get call. @default 100 */
+  bulkGetMaxIds: number;
+}
+
+export interface GraphqlLimits {
+  /** @default true */
+  introspection: boolean;
+  /** @default 8 */
+  maxDepth: number;
+  /** @default 15 */
+  maxAliases: number;
+  /** @default 10 */
+  maxDirectives: number;
+  /** @default 2000 */
+  maxTokens: number;
+  /** @default 5000 */
+  maxCost: number;
+  /** @default 100000 */
+  maxBodyBytes: number;
+}
+
+export interface SubscriptionLimits {
+  /** @default 2000 */
+  pollIntervalMs: number;
+  /** @default 3000 */
+  connectionInitTimeoutMs: number;
+  /** @default 12000 */
+  keepAliveMs: number;
+  /** @default 65536 */
+  maxPayloadBytes: number;
+  /** @default 20 */
+  maxPerConnection: number;
+  /** @default 1000 */
+  maxPerTenant: number;
+}
+
+export interface GatewayConfig {
+  /** @default 4000 */
+  port: number;
+  /** @default '127.0.0.1' */
+  host: string;
+  upstream: UpstreamSettings;
+  /** The embedded service's settings; set exactly when `upstream.url` is undefined. */
+  emulator: EmulatorConfig | undefined;
+  auth:
+    | { mode: 'passthrough' }
+    | { mode: 'service'; credential: ServiceCredential; gatewayApiKeys: string[] };
+  graphql: GraphqlLimits;
+  subscriptions: SubscriptionLimits;
+  /** Allowed WebSocket/browser origins; empty: any. */
+  allowedOrigins: string[];
+  /** Redis for cross-replica events; undefined: in-memory. */
+  redisUrl: string | undefined;
+  /** @default 10000 */
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const e = parseEnv(
+    {
+      PORT: intVar(4000, 0, 65_535),
+      HOST: optionalString(),
+      UPSTREAM_URL: urlVar(),
+      UPSTREAM_TIMEOUT_MS: intVar(10_000, 1, 600_000),
+      UPSTREAM_MAX_ATTEMPTS: intVar(3, 1, 10),
+      UPSTREAM_RETRY_BASE_MS: intVar(200, 0, 60_000),
+      UPSTREAM_RETRY_MAX_MS: intVar(5_000, 0, 600_000),
+      UPSTREAM_CONNECTIONS: intVar(64, 1, 10_000),
+      UPSTREAM_BREAKER_THRESHOLD: intVar(5, 1, 1_000),
+      UPSTREAM_BREAKER_COOLDOWN_MS: intVar(10_000, 1, 600_000),
+      BULK_GET_MAX_IDS: intVar(100, 1, 100),
+      POLL_INTERVAL_MS: intVar(2_000, 10, 3_600_000),
+      AUTH_MODE: optionalString(),
+      AEP_ACCESS_TOKEN: optionalString(),
+      AEP_CLIENT_ID: optionalString(),
+      AEP_CLIENT_SECRET: optionalString(),
+      AEP_SCOPES: optionalString(),
+      AEP_IMS_URL: urlVar(),
+      AEP_API_KEY: optionalString(),
+      AEP_ORG_ID: optionalString(),
+      AEP_SANDBOX_NAME: optionalString(),
+      GATEWAY_API_KEYS: listVar(),
+      GRAPHQL_INTROSPECTION: boolVar(true),
+      GRAPHQL_MAX_DEPTH: intVar(8, 1, 100),
+      GRAPHQL_MAX_ALIASES: intVar(15, 1, 1_000),
+      GRAPHQL_MAX_DIRECTIVES: intVar(10, 0, 1_000),
+      GRAPHQL_MAX_TOKENS: intVar(2_000, 10, 1_000_000),
+      GRAPHQL_MAX_COST: intVar(5_000, 1, 10_000_000),
+      GRAPHQL_MAX_BODY_BYTES: intVar(100_000, 1_024, 100_000_000),
+      WS_CONNECTION_INIT_TIMEOUT_MS: intVar(3_000, 100, 600_000),
+      WS_KEEP_ALIVE_MS: intVar(12_000, 0, 600_000),
+      WS_MAX_PAYLOAD_BYTES: intVar(65_536, 1_024, 100_000_000),
+      SUBSCRIPTIONS_PER_CONNECTION: intVar(20, 1, 10_000),
+      SUBSCRIPTIONS_PER_TENANT: intVar(1_000, 1, 1_000_000),
+      ALLOWED_ORIGINS: listVar(),
+      REDIS_URL: optionalString(),
+      SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+      LOG_LEVEL: logLevelVar,
+    },
+    env,
+  );
+  const problems: string[] = [];
+  const host = e.HOST ?? '127.0.0.1';
+  const isEmbedded = e.UPSTREAM_URL === undefined;
+  const auth = resolveAuth(e, isEmbedded, host, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: e.PORT,
+    host,
+    upstream: {
+      url: e.UPSTREAM_URL,
+      timeoutMs: e.UPSTREAM_TIMEOUT_MS,
+      maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
+      retryBaseMs: e.UPSTREAM_RETRY_BASE_MS,
+      retryMaxMs: e.UPSTREAM_RETRY_MAX_MS,
+      connections: e.UPSTREAM_CONNECTIONS,
+      breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
+      breakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
+      bulkGetMaxIds: e.BULK_GET_MAX_IDS,
+    },
+    emulator: isEmbedded ? loadEmulatorConfig(env) : undefined,
+    auth,
+    graphql: {
+      introspection: e.GRAPHQL_INTROSPECTION,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+    },
+    subscriptions: {
+      pollIntervalMs: e.POLL_INTERVAL_MS,
+      connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+      keepAliveMs: e.WS_KEEP_ALIVE_MS,
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      maxPerConnection: e.SUBSCRIPTIONS_PER_CONNECTION,
+      maxPerTenant: e.SUBSCRIPTIONS_PER_TENANT,
+    },
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    redisUrl: e.REDIS_URL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+type ParsedAuthEnv = {
+  AUTH_MODE: string | undefined;
+  AEP_ACCESS_TOKEN: string | undefined;
+  AEP_CLIENT_ID: string | undefined;
+  AEP_CLIENT_SECRET: string | undefined;
+  AEP_SCOPES: string | undefined;
+  AEP_IMS_URL: string | undefined;
+  AEP_API_KEY: string | undefined;
+  AEP_ORG_ID: string | undefined;
+  AEP_SANDBOX_NAME: string | undefined;
+  GATEWAY_API_KEYS: string[];
+};
+
+function resolveAuth(
+  e: ParsedAuthEnv,
+  isEmbedded: boolean,
+  host: string,
+  problems: string[],
+): GatewayConfig['auth'] {
+  const hasServiceCredential = e.AEP_ACCESS_TOKEN !== undefined || e.AEP_CLIENT_ID !== undefined;
+  const mode = e.AUTH_MODE ?? (hasServiceCredential || isEmbedded ? 'service' : 'passthrough');
+  if (mode !== 'passthrough' && mode !== 'service') {
+    problems.push(`AUTH_MODE: expected passthrough or service, but got "${mode}"`);
+    return { mode: 'passthrough' };
+  }
+  if (mode === 'passthrough') return { mode };
+
+  const credential = resolveServiceCredential(e, isEmbedded, problems);
+  const mayRunOpen = isEmbedded && LOOPBACK_HOSTS.has(host);
+  if (e.GATEWAY_API_KEYS.length === 0 && !mayRunOpen) {
+    problems.push(
+      'GATEWAY_API_KEYS: service mode needs at least one gateway key (comma-separated), unless the gateway runs with the embedded upstream on a loopback HOST',
+    );
+  }
+  return { mode, credential, gatewayApiKeys: e.GATEWAY_API_KEYS };
+}
+
+function resolveServiceCredential(
+  e: ParsedAuthEnv,
+  isEmbedded: boolean,
+  problems: string[],
+): ServiceCredential {
+  const hasOwn = e.AEP_ACCESS_TOKEN !== undefined || e.AEP_CLIENT_ID !== undefined;
+  if (!hasOwn && isEmbedded) {
+    return { kind: 'static', ...DEMO_TENANT };
+  }
+  const orgId = e.AEP_ORG_ID ?? '';
+  const sandboxName = e.AEP_SANDBOX_NAME ?? 'prod';
+  if (orgId === '') problems.push('AEP_ORG_ID: required in service mode (e.g. 1234@AdobeOrg)');
+  if (e.AEP_ACCESS_TOKEN !== undefined) {
+    const apiKey = e.AEP_API_KEY ?? e.AEP_CLIENT_ID ?? '';
+    if (apiKey === '')
+      problems.push('AEP_API_KEY: required with AEP_ACCESS_TOKEN (or set AEP_CLIENT_ID)');
+    return { kind: 'static', accessToken: e.AEP_ACCESS_TOKEN, apiKey, orgId, sandboxName };
+  }
+  if (e.AEP_CLIENT_ID === undefined) {
+    problems.push('AEP_ACCESS_TOKEN or AEP_CLIENT_ID: service mode needs a credential');
+  }
+  if (e.AEP_CLIENT_SECRET === undefined) {
+    problems.push('AEP_CLIENT_SECRET: required with AEP_CLIENT_ID');
+  }
+  return {
+    kind: 'ims',
+    clientId: e.AEP_CLIENT_ID ?? '',
+    clientSecret: e.AEP_CLIENT_SECRET ?? '',
+    scopes: e.AEP_SCOPES ?? DEFAULT_SCOPES,
+    imsUrl: e.AEP_IMS_URL ?? DEFAULT_IMS_URL,
+    apiKey: e.AEP_API_KEY ?? e.AEP_CLIENT_ID ?? '',
+    orgId,
+    sandboxName,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './segment-job.ts';
+export type { Tenant } from './tenant.ts';

@@ -1,0 +1,74 @@
+// The upstream client's contract: one function per segment jobs endpoint. Everything else in
+// the gateway reaches the Segmentation Service through this interface.
+import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
+import type { UpstreamError } from './errors.ts';
+
+export type JobSortField = 'creationTime' | 'updateTime' | 'status';
+
+export interface ListJobsParams {
+  /** 0-based offset. @default 0 */
+  start?: number | undefined;
+  /** Page size, 1..100. @default 20 */
+  limit?: number | undefined;
+  status?: SegmentJobStatus | undefined;
+  sort?: { field: JobSortField; direction: 'asc' | 'desc' } | undefined;
+  /** Raw `property` filters, ANDed, e.g. `segments~segmentId==abc`. */
+  properties?: readonly string[] | undefined;
+}
+
+export interface JobPage {
+  totalCount: number;
+  pageSize: number;
+  jobs: SegmentJobModel[];
+  /** True when `_links.next.href` is present. */
+  hasNext: boolean;
+}
+
+export type CreateJobRequest =
+  | { kind: 'segments'; segmentIds: readonly string[] }
+  | { kind: 'all'; schemaName: string };
+
+/** One HTTP exchange with the upstream, reported after it ends (for logs, metrics and tests). */
+export interface UpstreamCallEvent {
+  tenantKey: string;
+  method: string;
+  /** Path below the base URL, without query string. */
+  path: string;
+  /** HTTP status, or undefined on a network fault or timeout. */
+  status: number | undefined;
+  attempt: number;
+  durationMs: number;
+}
+
+export interface CallOptions {
+  /** Aborts the upstream call (client went away). */
+  signal?: AbortSignal | undefined;
+  /** Called after each HTTP attempt, in addition to the client-wide `onCall`. */
+  onCall?: ((event: UpstreamCallEvent) => void) | undefined;
+}
+
+/** Result of a bulk-get: one entry per requested id, a job or the error for that id. */
+export type BulkGetResult = Map<string, SegmentJobModel | UpstreamError>;
+
+export interface UpstreamClient {
+  listJobs(tenant: Tenant, params: ListJobsParams, options?: CallOptions): Promise<JobPage>;
+  /** Throws `UpstreamNotFoundError` when the upstream does not know the id. */
+  getJob(tenant: Tenant, id: string, options?: CallOptions): Promise<SegmentJobModel>;
+  /** Any number of ids: chunked by `bulkGetMaxIds`, one POST per chunk. Duplicates asked once. */
+  bulkGetJobs(
+    tenant: Tenant,
+    ids: readonly string[],
+    options?: CallOptions,
+  ): Promise<BulkGetResult>;
+  /** Never retried. A lost response throws `UpstreamOutcomeUnknownError`. */
+  createJob(
+    tenant: Tenant,
+    request: CreateJobRequest,
+    options?: CallOptions,
+  ): Promise<SegmentJobModel>;
+  /** DELETE; resolves on 204. */
+  cancelJob(tenant: Tenant, id: string, options?: CallOptions): Promise<void>;
+  /** Resolves when the upstream answers HTTP at all (for `/readyz`). */
+  ping(options?: CallOptions): Promise<void>;
+  close(): Promise<void>;
+}
