@@ -1,0 +1,41 @@
+// Per-request data loaders over the upstream client. Created for one request and one tenant;
+// never shared across requests or tenants.
+import type { SegmentJobModel, Tenant } from '../domain/index.ts';
+import type { CallOptions, UpstreamClient } from '../upstream/types.ts';
+import { createSegmentJobLoader, type SegmentJobLoader } from './segment-job-loader.ts';
+
+export type { SegmentJobLoader } from './segment-job-loader.ts';
+
+export interface Loaders {
+  segmentJob: SegmentJobLoader;
+  /**
+   * Puts jobs the upstream just returned into the job loader, replacing what it held, so later
+   * lookups in the same request need no call.
+   */
+  primeJobs(jobs: readonly SegmentJobModel[]): void;
+}
+
+export interface LoaderOptions {
+  /** Reports every upstream HTTP attempt made for this request. */
+  onCall?: CallOptions['onCall'];
+  /** Aborts upstream calls when the request goes away. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Creates the loaders of one request for one tenant. */
+export function createLoaders(
+  tenant: Tenant,
+  upstream: Pick<UpstreamClient, 'bulkGetJobs'>,
+  options: LoaderOptions = {},
+): Loaders {
+  const segmentJob = createSegmentJobLoader(tenant, upstream, {
+    onCall: options.onCall,
+    signal: options.signal,
+  });
+  return {
+    segmentJob,
+    primeJobs(jobs) {
+      for (const job of jobs) segmentJob.clear(job.id).prime(job.id, job);
+    },
+  };
+}

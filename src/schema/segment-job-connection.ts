@@ -1,0 +1,157 @@
+// SegmentJobConnection: the paged, filtered, sorted list of jobs (segmentJobs) over the
+// upstream's offset paging. One upstream call per page.
+import type { SegmentJobModel } from '../domain/index.ts';
+import type { JobListPage } from '../services/segment-job-service.ts';
+import { builder } from './builder.ts';
+import { badUserInput } from './errors.ts';
+import { decodeOffsetCursor, encodeOffsetCursor } from './offset-cursor.ts';
+import { PageInfo, type PageInfoModel } from './page-info.ts';
+import { SegmentJob, SegmentJobStatus } from './segment-job.ts';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+const SORT_FIELDS = {
+  CREATION_TIME: 'creationTime',
+  UPDATE_TIME: 'updateTime',
+  STATUS: 'status',
+} as const;
+
+export const SegmentJobSortField = builder.enumType('SegmentJobSortField', {
+  description: 'What to sort jobs by.',
+  values: {
+    CREATION_TIME: { value: 'creationTime', description: 'When the job was created.' },
+    UPDATE_TIME: { value: 'updateTime', description: 'When the job last changed.' },
+    STATUS: { value: 'status', description: 'The job status, by name.' },
+  } as const,
+});
+
+export const SortDirection = builder.enumType('SortDirection', {
+  description: 'Sort order.',
+  values: {
+    ASC: { value: 'asc', description: 'Smallest, oldest or first in the alphabet first.' },
+    DESC: { value: 'desc', description: 'Largest, newest or last in the alphabet first.' },
+  } as const,
+});
+
+export const SegmentJobSort = builder.inputType('SegmentJobSort', {
+  description: 'How to order jobs.',
+  fields: (t) => ({
+    field: t.field({ type: SegmentJobSortField, required: true, description: 'What to sort by.' }),
+    direction: t.field({ type: SortDirection, required: true, description: 'Which way.' }),
+  }),
+});
+
+interface EdgeModel {
+  cursor: string;
+  node: SegmentJobModel;
+}
+
+interface ConnectionModel {
+  edges: EdgeModel[];
+  pageInfo: PageInfoModel;
+  totalCount: number;
+}
+
+export const SegmentJobEdge = builder.objectRef<EdgeModel>('SegmentJobEdge').implement({
+  description: 'One job in a page, with its cursor.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', {
+      description: 'Opaque; pass as after to start the next page after this job.',
+    }),
+    node: t.field({ type: SegmentJob, description: 'The job.', resolve: (edge) => edge.node }),
+  }),
+});
+
+export const SegmentJobConnection = builder
+  .objectRef<ConnectionModel>('SegmentJobConnection')
+  .implement({
+    description: 'A page of jobs.',
+    fields: (t) => ({
+      edges: t.field({
+        type: [SegmentJobEdge],
+        description: 'The jobs of this page, in order.',
+        resolve: (connection) => connection.edges,
+      }),
+      pageInfo: t.field({
+        type: PageInfo,
+        description: 'Where this page sits in the list.',
+        resolve: (connection) => connection.pageInfo,
+      }),
+      totalCount: t.exposeInt('totalCount', {
+        description: 'Jobs that match the filters, across all pages.',
+      }),
+    }),
+  });
+
+/** Turns one upstream page into a connection whose cursors encode each job's offset. */
+export function toConnection(page: JobListPage): ConnectionModel {
+  const edges = page.jobs.map((node, index) => ({
+    cursor: encodeOffsetCursor(page.offset + index),
+    node,
+  }));
+  return {
+    edges,
+    totalCount: page.totalCount,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+function pageSizeOf(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (size < 1 || size > MAX_PAGE_SIZE) {
+    throw badUserInput(`first: expected 1 to ${MAX_PAGE_SIZE}, but got ${size}`);
+  }
+  return size;
+}
+
+function offsetAfter(after: string | null | undefined): number {
+  if (after === null || after === undefined) return 0;
+  const offset = decodeOffsetCursor(after);
+  if (offset === undefined) {
+    throw badUserInput(
+      `after: expected a cursor from this list (an edge cursor or pageInfo.endCursor), but got "${after}"`,
+    );
+  }
+  return offset + 1;
+}
+
+builder.queryFields((t) => ({
+  segmentJobs: t.field({
+    type: SegmentJobConnection,
+    description: `A page of jobs, newest first unless sorted otherwise. \`first\` is 1..${MAX_PAGE_SIZE}.`,
+    args: {
+      first: t.arg.int({
+        defaultValue: DEFAULT_PAGE_SIZE,
+        description: `Jobs per page, 1 to ${MAX_PAGE_SIZE}.`,
+      }),
+      after: t.arg.string({ description: 'Start after this cursor (from a previous page).' }),
+      status: t.arg({ type: SegmentJobStatus, description: 'Only jobs in this status.' }),
+      segmentId: t.arg.id({ description: 'Only jobs that evaluate this segment definition.' }),
+      sort: t.arg({
+        type: SegmentJobSort,
+        description: 'Order of the jobs. Default: CREATION_TIME DESC.',
+      }),
+    },
+    resolve: async (_root, args, context) => {
+      const limit = pageSizeOf(args.first);
+      const offset = offsetAfter(args.after);
+      if (args.segmentId !== null && args.segmentId !== undefined && args.segmentId.trim() === '') {
+        throw badUserInput('segmentId: expected a non-empty segment definition id, but got ""');
+      }
+      const page = await context.jobs.list({
+        offset,
+        limit,
+        status: args.status ?? undefined,
+        segmentId: args.segmentId ?? undefined,
+        sort: args.sort ?? { field: SORT_FIELDS.CREATION_TIME, direction: 'desc' },
+      });
+      return toConnection(page);
+    },
+  }),
+}));

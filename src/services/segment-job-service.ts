@@ -1,0 +1,171 @@
+// The segment job operations of one request: what resolvers call. Owns the lazy tenant, the
+// request's loaders and the mapping of upstream failures; holds no state beyond the request.
+import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
+import { isFinal } from '../domain/index.ts';
+import { createLoaders, type Loaders } from '../loaders/index.ts';
+import type { CallOptions, JobSortField, UpstreamClient } from '../upstream/types.ts';
+import { type CreateSegmentJobInputModel, toCreateJobRequest } from './create-job-input.ts';
+import { NotFoundError } from './domain-errors.ts';
+import { toMutationError, toQueryError } from './upstream-error-mapping.ts';
+
+export interface JobListQuery {
+  /** 0-based offset of the first job. */
+  offset: number;
+  /** Jobs per page, 1..100. */
+  limit: number;
+  status?: SegmentJobStatus | undefined;
+  /** Only jobs that evaluate this segment definition. */
+  segmentId?: string | undefined;
+  sort: { field: JobSortField; direction: 'asc' | 'desc' };
+}
+
+export interface JobListPage {
+  offset: number;
+  totalCount: number;
+  hasNextPage: boolean;
+  jobs: SegmentJobModel[];
+}
+
+/** Segment job operations for one request and its tenant. */
+export interface SegmentJobService {
+  /** One job by id; null when the upstream does not know it for this tenant. */
+  get(id: string): Promise<SegmentJobModel | null>;
+  /** Jobs by id, in order; null for an unknown id. One bulk-get per 100 ids for the whole request. */
+  getMany(ids: readonly string[]): Promise<(SegmentJobModel | null)[]>;
+  /** One page of jobs: one upstream call. Listed jobs are primed for later lookups. */
+  list(query: JobListQuery): Promise<JobListPage>;
+  /** Creates a job. Throws a `DomainError` for expected failures. */
+  create(input: CreateSegmentJobInputModel): Promise<SegmentJobModel>;
+  /**
+   * Cancels a job and returns it as it stands: CANCELLING, or already final. A job that was
+   * already final is deleted by the upstream; then the state read before the cancel is returned.
+   */
+  cancel(id: string): Promise<SegmentJobModel>;
+}
+
+export interface SegmentJobServiceOptions {
+  /** Resolves the caller once; throws the error the caller should see when it cannot. */
+  resolveTenant: () => Tenant;
+  upstream: UpstreamClient;
+  /** Passed to every upstream call of the request. */
+  callOptions?: CallOptions | undefined;
+}
+
+/** The property filter the upstream uses for "jobs that evaluate segment X". */
+export function segmentIdFilter(segmentId: string): string {
+  return `segments~segmentId==${segmentId}`;
+}
+
+/** Creates the job operations of one request; the tenant and loaders are made on first use. */
+export function createSegmentJobService(options: SegmentJobServiceOptions): SegmentJobService {
+  const { upstream } = options;
+  const callOptions = options.callOptions ?? {};
+  let scope: { tenant: Tenant; loaders: Loaders } | undefined;
+
+  // Resolving lazily keeps operations that never reach the upstream ({ __typename },
+  // introspection) free of credentials.
+  function requestScope(): { tenant: Tenant; loaders: Loaders } {
+    if (scope === undefined) {
+      const tenant = options.resolveTenant();
+      scope = { tenant, loaders: createLoaders(tenant, upstream, callOptions) };
+    }
+    return scope;
+  }
+
+  async function loadForMutation(id: string): Promise<SegmentJobModel> {
+    const { loaders } = requestScope();
+    let job: SegmentJobModel | null;
+    try {
+      job = await loaders.segmentJob.load(id);
+    } catch (error) {
+      throw toMutationError(error, { id, field: 'id' });
+    }
+    if (job === null)
+      throw new NotFoundError(`expected a segment job with id "${id}", but none exists`, id);
+    return job;
+  }
+
+  return {
+    async get(id) {
+      try {
+        return await requestScope().loaders.segmentJob.load(id);
+      } catch (error) {
+        throw toQueryError(error);
+      }
+    },
+
+    async getMany(ids) {
+      const { loaders } = requestScope();
+      try {
+        return await Promise.all(ids.map((id) => loaders.segmentJob.load(id)));
+      } catch (error) {
+        throw toQueryError(error);
+      }
+    },
+
+    async list(query) {
+      const { tenant, loaders } = requestScope();
+      try {
+        const page = await upstream.listJobs(
+          tenant,
+          {
+            start: query.offset,
+            limit: query.limit,
+            status: query.status,
+            sort: query.sort,
+            properties:
+              query.segmentId === undefined ? undefined : [segmentIdFilter(query.segmentId)],
+          },
+          callOptions,
+        );
+        loaders.primeJobs(page.jobs);
+        return {
+          offset: query.offset,
+          totalCount: page.totalCount,
+          hasNextPage: page.hasNext,
+          jobs: page.jobs,
+        };
+      } catch (error) {
+        throw toQueryError(error);
+      }
+    },
+
+    async create(input) {
+      const request = toCreateJobRequest(input);
+      const { tenant, loaders } = requestScope();
+      try {
+        const job = await upstream.createJob(tenant, request, callOptions);
+        loaders.primeJobs([job]);
+        return job;
+      } catch (error) {
+        throw toMutationError(error, {
+          field: request.kind === 'segments' ? 'segmentIds' : 'schemaName',
+          id:
+            request.kind === 'segments' && request.segmentIds.length === 1
+              ? request.segmentIds[0]
+              : undefined,
+        });
+      }
+    },
+
+    async cancel(id) {
+      const before = await loadForMutation(id);
+      const { tenant, loaders } = requestScope();
+      try {
+        await upstream.cancelJob(tenant, id, callOptions);
+      } catch (error) {
+        throw toMutationError(error, { id, field: 'id' });
+      }
+      loaders.segmentJob.clear(id);
+      // A job that was already final is deleted by the upstream; reading it back would find
+      // nothing, so its last known state is the answer.
+      if (isFinal(before.status)) return before;
+      try {
+        return (await loaders.segmentJob.load(id)) ?? before;
+      } catch {
+        // The cancel went through; a failed read-back must not turn it into an error.
+        return before;
+      }
+    },
+  };
+}
