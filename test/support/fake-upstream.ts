@@ -1,0 +1,352 @@
+// A scriptable stand-in for the Segmentation Service over real HTTP on port 0, for fault
+// injection: it records every request and answers with scripted statuses, delays, hangs, dropped
+// sockets or garbage. It implements no business logic of its own.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SegmentJobModel, Tenant } from '../../src/domain/index.ts';
+
+/** One request as the fake received it. */
+export interface RecordedRequest {
+  method: string;
+  /** Path below the base path (e.g. `/segment/jobs/abc`), without query, still URL-encoded. */
+  path: string;
+  /** The raw request target, path and query. */
+  url: string;
+  query: URLSearchParams;
+  /** Lower-case names, as Node parses them. */
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body; the raw text when it is not JSON; undefined when empty. */
+  body: unknown;
+  rawBody: string;
+  /** `performance.now()` when the request was fully read. */
+  receivedAtMs: number;
+  /** The client's port: equal ports mean one kept-alive connection. */
+  remotePort: number | undefined;
+  /** Becomes true when the client closes the connection before the response is complete. */
+  closedByClient: boolean;
+}
+
+/**
+ * What to answer. `body`: a string is sent as is (use it for garbage), anything else as JSON.
+ * `hang`: never answer. `destroy`: close the socket after reading the request.
+ */
+export interface ScriptedResponse {
+  /** @default 200 */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  hang?: boolean;
+  destroy?: boolean;
+}
+
+export type FakeHandler = (
+  request: RecordedRequest,
+) => ScriptedResponse | Promise<ScriptedResponse>;
+
+/**
+ * Which requests a route takes: `"/segment/jobs"` (exact path, any method),
+ * `"POST /segment/jobs"` (method and exact path), a RegExp tested on the path, or a predicate.
+ */
+export type RouteMatcher = string | RegExp | ((request: RecordedRequest) => boolean);
+
+/** A handler, or a queue of responses used once each, in order. */
+export type Responder = FakeHandler | readonly ScriptedResponse[];
+
+export interface FakeUpstream {
+  /** Ends before `/segment/jobs`, like the real base URL. */
+  readonly baseUrl: string;
+  readonly basePath: string;
+  /** Every request received since start or the last `reset()`, in arrival order. */
+  readonly requests: RecordedRequest[];
+  /**
+   * Adds a route. The newest route that matches and still has something to say answers; a queue
+   * that has run out steps aside. Without a route: all requests.
+   */
+  respondWith(responder: Responder): void;
+  respondWith(route: RouteMatcher, responder: Responder): void;
+  /** Forgets recorded requests and routes (the handler given to `startFakeUpstream` stays). */
+  reset(): void;
+  /** Resolves once at least `count` requests arrived; rejects after `timeoutMs`. */
+  waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
+  /** Resolves once `predicate()` holds; rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FakeUpstreamOptions {
+  /** @default '/data/core/ups' */
+  basePath?: string;
+}
+
+interface Route {
+  matches: (request: RecordedRequest) => boolean;
+  next: () => FakeHandler | undefined;
+}
+
+/**
+ * Starts the fake on 127.0.0.1, port 0. `handler` answers what no route takes; without it the
+ * fake answers 404 in the segmentation service's error shape.
+ */
+export async function startFakeUpstream(
+  handler: FakeHandler = notFoundHandler,
+  options: FakeUpstreamOptions = {},
+): Promise<FakeUpstream> {
+  const basePath = options.basePath ?? '/data/core/ups';
+  const requests: RecordedRequest[] = [];
+  let routes: Route[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = req.url ?? '/';
+      const parsed = new URL(url, 'http://fake');
+      const rawBody = Buffer.concat(chunks).toString('utf8');
+      const recorded: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: parsed.pathname.startsWith(basePath)
+          ? parsed.pathname.slice(basePath.length) || '/'
+          : parsed.pathname,
+        url,
+        query: parsed.searchParams,
+        headers: req.headers,
+        body: parseBody(rawBody),
+        rawBody,
+        receivedAtMs: performance.now(),
+        remotePort: req.socket.remotePort,
+        closedByClient: false,
+      };
+      requests.push(recorded);
+      res.on('close', () => {
+        if (!res.writableFinished) recorded.closedByClient = true;
+      });
+      void answer(recorded, res);
+    });
+  });
+
+  async function answer(request: RecordedRequest, res: ServerResponse): Promise<void> {
+    let response: ScriptedResponse;
+    try {
+      response = await pickHandler(request)(request);
+    } catch (error) {
+      response = { status: 500, body: { title: `fake handler failed: ${String(error)}` } };
+    }
+    if (response.destroy === true) {
+      res.socket?.destroy();
+      return;
+    }
+    if (response.hang === true) return;
+    if (response.delayMs !== undefined && response.delayMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resolve();
+        }, response.delayMs);
+        timers.add(timer);
+      });
+    }
+    if (res.destroyed) return;
+    const isRaw = typeof response.body === 'string';
+    const text =
+      response.body === undefined
+        ? ''
+        : isRaw
+          ? String(response.body)
+          : JSON.stringify(response.body);
+    const headers: Record<string, string> = { ...response.headers };
+    if (text !== '' && !hasHeader(headers, 'content-type')) {
+      headers['content-type'] = isRaw ? 'text/plain' : 'application/json';
+    }
+    res.writeHead(response.status ?? 200, headers);
+    res.end(text);
+  }
+
+  function pickHandler(request: RecordedRequest): FakeHandler {
+    for (let index = routes.length - 1; index >= 0; index -= 1) {
+      const route = routes[index];
+      if (route === undefined || !route.matches(request)) continue;
+      const found = route.next();
+      if (found !== undefined) return found;
+    }
+    return handler;
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  function respondWith(first: RouteMatcher | Responder, second?: Responder): void {
+    const [matcher, responder] =
+      second === undefined ? [() => true, first as Responder] : [first as RouteMatcher, second];
+    routes.push({ matches: toPredicate(matcher), next: toNext(responder) });
+  }
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}${basePath}`,
+    basePath,
+    requests,
+    respondWith,
+    reset: () => {
+      requests.length = 0;
+      routes = [];
+    },
+    waitForRequests: async (count, timeoutMs = 5_000) => {
+      await waitUntil(() => requests.length >= count, timeoutMs, `${count} requests`);
+      return requests;
+    },
+    waitFor: (predicate, timeoutMs = 5_000) => waitUntil(predicate, timeoutMs, 'the condition'),
+    close: async () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Polls `predicate` every few ms until it holds; rejects after `timeoutMs`. */
+export async function waitUntil(
+  predicate: () => boolean,
+  timeoutMs = 5_000,
+  what = 'the condition',
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function toPredicate(matcher: RouteMatcher): (request: RecordedRequest) => boolean {
+  if (typeof matcher === 'function') return matcher;
+  if (matcher instanceof RegExp) return (request) => matcher.test(request.path);
+  const spaceAt = matcher.indexOf(' ');
+  if (spaceAt < 0) return (request) => request.path === matcher;
+  const method = matcher.slice(0, spaceAt).toUpperCase();
+  const path = matcher.slice(spaceAt + 1);
+  return (request) => request.method === method && request.path === path;
+}
+
+function toNext(responder: Responder): () => FakeHandler | undefined {
+  if (typeof responder === 'function') return () => responder;
+  const queue = [...responder];
+  return () => {
+    const response = queue.shift();
+    return response === undefined ? undefined : () => response;
+  };
+}
+
+function parseBody(raw: string): unknown {
+  if (raw === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}
+
+function notFoundHandler(request: RecordedRequest): ScriptedResponse {
+  return segmentationError(404, `no fake route for ${request.method} ${request.path}`);
+}
+
+/** An error body in the segmentation service's own shape. */
+export function segmentationError(status: number, title: string, code?: string): ScriptedResponse {
+  const upstreamCode = code ?? `UPAPI-100000-${status}`;
+  return {
+    status,
+    body: {
+      requestId: `req-${randomUUID()}`,
+      type: `https://ns.adobe.com/aep/errors/${upstreamCode}`,
+      title,
+      status,
+      errors: { [String(status)]: [{ code: upstreamCode, message: title }] },
+    },
+  };
+}
+
+/** The fake tenant used with the fake upstream; `overrides` changes any part. */
+export function fakeTenant(overrides: Partial<Tenant> & { token?: string } = {}): Tenant {
+  const { token = 'test-token', ...rest } = overrides;
+  return {
+    key: `tenant-${rest.orgId ?? 'ORG1'}-${rest.sandboxName ?? 'prod'}-${token}`,
+    orgId: 'ORG1@AdobeOrg',
+    sandboxName: 'prod',
+    apiKey: 'test-api-key',
+    mode: 'passthrough',
+    canRenew: false,
+    authorization: () => Promise.resolve(`Bearer ${token}`),
+    ...rest,
+  };
+}
+
+/** A complete job as the upstream sends it, for `tenant` (default: `fakeTenant()`). */
+export function sampleJob(
+  overrides: Partial<SegmentJobModel> & Record<string, unknown> = {},
+  tenant: Pick<Tenant, 'orgId' | 'sandboxName'> = fakeTenant(),
+): Record<string, unknown> {
+  const id = typeof overrides.id === 'string' ? overrides.id : randomUUID();
+  return {
+    id,
+    imsOrgId: tenant.orgId,
+    sandbox: {
+      sandboxId: 'sandbox-1',
+      sandboxName: tenant.sandboxName,
+      type: 'production',
+      default: true,
+    },
+    profileInstanceId: 'ups',
+    source: 'api',
+    status: 'PROCESSING',
+    batchId: 'batch-1',
+    computeJobId: 8811,
+    computeGatewayJobId: 'gateway-job-1',
+    segments: [
+      {
+        segmentId: 'segment-1',
+        segment: {
+          id: 'segment-1',
+          expression: { type: 'PQL', format: 'pql/text', value: 'workAddress.country = "US"' },
+          mergePolicyId: 'merge-policy-1',
+          mergePolicy: { id: 'merge-policy-1', version: 1 },
+        },
+      },
+    ],
+    metrics: { totalTime: { startTimeInMs: 1_573_203_617_195 }, profileSegmentationTime: {} },
+    requestId: 'job-request-1',
+    schema: { name: '_xdm.context.profile' },
+    properties: { scheduleId: 'schedule-1', runId: 'run-1' },
+    _links: {
+      cancel: { href: `/segment/jobs/${id}`, method: 'DELETE' },
+      checkStatus: { href: `/segment/jobs/${id}`, method: 'GET' },
+    },
+    creationTime: 1_573_203_600_535,
+    updateTime: 1_573_204_395_000,
+    updateEpoch: 1_573_204_395,
+    ...overrides,
+  };
+}
+
+/** The list envelope around `jobs`. */
+export function jobListBody(
+  jobs: readonly unknown[],
+  options: { hasNext?: boolean } = {},
+): unknown {
+  return {
+    _page: { totalCount: jobs.length, pageSize: jobs.length },
+    children: jobs,
+    _links: { next: options.hasNext === true ? { href: '/segment/jobs?start=20' } : {} },
+  };
+}
+
+/** A 207 bulk-get body; each id maps to its item (a job or an error entry). */
+export function bulkBody(results: Readonly<Record<string, unknown>>): ScriptedResponse {
+  return { status: 207, body: { results } };
+}
