@@ -1,0 +1,14 @@
+// Size limits on expressions, so a hostile or runaway definition fails with a PqlError
+// instead of exhausting the stack or memory. Values only; the parsers enforce them.
+
+/** Longest `pql/text` expression accepted, in characters. */
+export const MAX_TEXT_LENGTH = 100_000;
+
+/** Longest `pql/json` expression accepted, in characters (JSON spells the same tree longer). */
+export const MAX_JSON_LENGTH = 1_000_000;
+
+/** Deepest nesting of parentheses, `not`, function arguments or JSON nodes. */
+export const MAX_DEPTH = 200;
+
+/** Most segments in one field path (`a.b.c` has three). */
+export const MAX_PATH_SEGMENTS = 32;
