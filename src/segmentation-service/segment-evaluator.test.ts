@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { CachedProfile } from './profile-cache.ts';
+import { buildMetrics, evaluateSegments, membershipChanges } from './segment-evaluator.ts';
+
+const profiles: CachedProfile[] = Array.from({ length: 10 }, (_, index) => ({
+  identity: `ECID\u001f${index}`,
+  namespaces: index % 2 === 0 ? ['ECID', 'Email'] : ['ECID'],
+  doc: { n: index },
+}));
+const value = (doc: unknown) => (doc as { n: number }).n;
+
+describe('evaluateSegments', () => {
+  it('counts members and namespaces per segment', async () => {
+    const outcome = await evaluateSegments({
+      profiles,
+      segments: [
+        { id: 'even', mergePolicyId: 'mp', evaluate: (doc) => value(doc) % 2 === 0 },
+        { id: 'big', mergePolicyId: 'mp', evaluate: (doc) => value(doc) >= 7 },
+      ],
+      chunkProfiles: 3,
+    });
+    expect(outcome.kind).toBe('done');
+    if (outcome.kind !== 'done') return;
+    expect(outcome.segments[0]?.members).toHaveLength(5);
+    expect(outcome.segments[0]?.byNamespace).toEqual({ ECID: 5, Email: 5 });
+    expect(outcome.segments[1]?.members).toEqual(['ECID\u001f7', 'ECID\u001f8', 'ECID\u001f9']);
+    expect(outcome.segments[1]?.byNamespace).toEqual({ ECID: 3, Email: 1 });
+  });
+
+  it('reports progress once per slice', async () => {
+    const seen: number[] = [];
+    await evaluateSegments({
+      profiles,
+      segments: [{ id: 's', mergePolicyId: 'mp', evaluate: () => true }],
+      chunkProfiles: 4,
+      onProgress: (processed) => seen.push(processed),
+    });
+    expect(seen).toEqual([4, 8, 10]);
+  });
+
+  it('stops at the next slice when asked', async () => {
+    let slices = 0;
+    const outcome = await evaluateSegments({
+      profiles,
+      segments: [{ id: 's', mergePolicyId: 'mp', evaluate: () => true }],
+      chunkProfiles: 2,
+      onProgress: () => {
+        slices += 1;
+      },
+      shouldStop: () => slices >= 2,
+    });
+    expect(outcome).toEqual({ kind: 'stopped', processedProfiles: 4 });
+  });
+
+  it('names the segment whose predicate threw', async () => {
+    const failing = evaluateSegments({
+      profiles,
+      segments: [
+        {
+          id: 'bad',
+          mergePolicyId: 'mp',
+          evaluate: () => {
+            throw new Error('boom');
+          },
+        },
+      ],
+    });
+    await expect(failing).rejects.toThrow('segment definition bad could not be evaluated: boom');
+  });
+});
+
+describe('membershipChanges', () => {
+  it.each([
+    ['a first run realizes everyone', ['a', 'b'], undefined, { realized: 2, exited: 0 }],
+    ['an unchanged run realizes nobody', ['a', 'b'], ['b', 'a'], { realized: 0, exited: 0 }],
+    ['a changed run', ['b', 'c', 'd'], ['a', 'b'], { realized: 2, exited: 1 }],
+    ['an emptied segment', [], ['a', 'b'], { realized: 0, exited: 2 }],
+  ])('%s', (_, current, previous, expected) => {
+    expect(membershipChanges(current, previous)).toEqual(expected);
+  });
+});
+
+describe('buildMetrics', () => {
+  it('computes every map from the segment results', () => {
+    const metrics = buildMetrics({
+      totalProfiles: 10,
+      segments: [{ id: 's', mergePolicyId: 'mp', members: ['a', 'b'], byNamespace: { ECID: 2 } }],
+      previousMembers: new Map([['s', ['a', 'z']]]),
+      jobStartMs: 100,
+      segmentationStartMs: 200,
+      segmentationEndMs: 250,
+      endMs: 300,
+    });
+    expect(metrics).toEqual({
+      totalTime: { startTimeInMs: 100, endTimeInMs: 300, totalTimeInMs: 200 },
+      profileSegmentationTime: { startTimeInMs: 200, endTimeInMs: 250, totalTimeInMs: 50 },
+      totalProfiles: 10,
+      segmentedProfileCounter: { s: 2 },
+      segmentedProfileByNamespaceCounter: { s: { ECID: 2 } },
+      segmentedProfileByStatusCounter: { s: { realized: 1, exited: 1 } },
+      totalProfilesByMergePolicy: { mp: 10 },
+    });
+  });
+});

@@ -1,0 +1,153 @@
+// Evaluates compiled segment predicates over a tenant's profiles in small slices, yielding to the
+// event loop between them, and turns the result into job metrics. It neither compiles PQL nor
+// reads or writes storage.
+
+import { closedWindow, type JobMetrics } from './job-document.ts';
+import type { CachedProfile } from './profile-cache.ts';
+
+/** A definition ready to run: its compiled PQL as a predicate. */
+export interface SegmentPredicate {
+  readonly id: string;
+  readonly mergePolicyId: string;
+  evaluate(profile: unknown): boolean;
+}
+
+export interface EvaluateOptions {
+  profiles: readonly CachedProfile[];
+  segments: readonly SegmentPredicate[];
+  /** Checked between slices; returning true stops the evaluation. */
+  shouldStop?: (() => boolean) | undefined;
+  /** Profiles evaluated between yields. @default 2000 */
+  chunkProfiles?: number | undefined;
+  /** A slice also ends once it has run this long, so many definitions cannot stall the loop. @default 15 */
+  maxSliceMs?: number | undefined;
+  /** Called after each slice. */
+  onProgress?: ((processedProfiles: number, totalProfiles: number) => void) | undefined;
+}
+
+export interface SegmentResult {
+  id: string;
+  mergePolicyId: string;
+  /** Identity keys of the qualifying profiles, in profile order. */
+  members: string[];
+  /** Qualifying profiles per identity namespace they carry. */
+  byNamespace: Record<string, number>;
+}
+
+export type EvaluationOutcome =
+  | { kind: 'stopped'; processedProfiles: number }
+  | { kind: 'done'; totalProfiles: number; segments: SegmentResult[] };
+
+/** A predicate threw: the definition cannot be evaluated against these profiles. */
+export class SegmentEvaluationError extends Error {
+  readonly segmentId: string;
+  constructor(segmentId: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`segment definition ${segmentId} could not be evaluated: ${reason}`, { cause });
+    this.name = 'SegmentEvaluationError';
+    this.segmentId = segmentId;
+  }
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+// Reading the clock every profile would cost more than the check is worth.
+const CLOCK_CHECK_EVERY = 16;
+
+export async function evaluateSegments(options: EvaluateOptions): Promise<EvaluationOutcome> {
+  const { profiles, segments } = options;
+  const chunkProfiles = Math.max(1, options.chunkProfiles ?? 2000);
+  const maxSliceMs = options.maxSliceMs ?? 15;
+  const results: SegmentResult[] = segments.map((segment) => ({
+    id: segment.id,
+    mergePolicyId: segment.mergePolicyId,
+    members: [],
+    byNamespace: {},
+  }));
+
+  let index = 0;
+  while (index < profiles.length) {
+    if (options.shouldStop?.() === true) return { kind: 'stopped', processedProfiles: index };
+    const sliceStart = performance.now();
+    const sliceEnd = Math.min(profiles.length, index + chunkProfiles);
+    for (; index < sliceEnd; index++) {
+      const profile = profiles[index] as CachedProfile;
+      for (let s = 0; s < segments.length; s++) {
+        const segment = segments[s] as SegmentPredicate;
+        let qualifies: boolean;
+        try {
+          qualifies = segment.evaluate(profile.doc);
+        } catch (error) {
+          throw new SegmentEvaluationError(segment.id, error);
+        }
+        if (!qualifies) continue;
+        const result = results[s] as SegmentResult;
+        result.members.push(profile.identity);
+        for (const namespace of profile.namespaces) {
+          result.byNamespace[namespace] = (result.byNamespace[namespace] ?? 0) + 1;
+        }
+      }
+      if (index % CLOCK_CHECK_EVERY === 0 && performance.now() - sliceStart >= maxSliceMs) {
+        index += 1;
+        break;
+      }
+    }
+    options.onProgress?.(index, profiles.length);
+    if (index < profiles.length) await yieldToEventLoop();
+  }
+  if (options.shouldStop?.() === true) return { kind: 'stopped', processedProfiles: index };
+  return { kind: 'done', totalProfiles: profiles.length, segments: results };
+}
+
+export interface MetricsInput {
+  totalProfiles: number;
+  segments: readonly SegmentResult[];
+  /** Members of each segment's previous successful run; missing: never run before. */
+  previousMembers: ReadonlyMap<string, readonly string[]>;
+  jobStartMs: number;
+  segmentationStartMs: number;
+  segmentationEndMs: number;
+  /** When the job ended. */
+  endMs: number;
+}
+
+/** Counts realized (now in, not before) and exited (before in, not now) members. */
+export function membershipChanges(
+  current: readonly string[],
+  previous: readonly string[] | undefined,
+): { realized: number; exited: number } {
+  if (previous === undefined) return { realized: current.length, exited: 0 };
+  const before = new Set(previous);
+  const now = new Set(current);
+  let realized = 0;
+  for (const member of now) if (!before.has(member)) realized += 1;
+  let exited = 0;
+  for (const member of before) if (!now.has(member)) exited += 1;
+  return { realized, exited };
+}
+
+/** The metrics of a finished job, every number computed from the evaluation. */
+export function buildMetrics(input: MetricsInput): JobMetrics {
+  const segmentedProfileCounter: Record<string, number> = {};
+  const segmentedProfileByNamespaceCounter: Record<string, Record<string, number>> = {};
+  const segmentedProfileByStatusCounter: Record<string, { realized: number; exited: number }> = {};
+  const totalProfilesByMergePolicy: Record<string, number> = {};
+  for (const segment of input.segments) {
+    segmentedProfileCounter[segment.id] = segment.members.length;
+    segmentedProfileByNamespaceCounter[segment.id] = { ...segment.byNamespace };
+    segmentedProfileByStatusCounter[segment.id] = membershipChanges(
+      segment.members,
+      input.previousMembers.get(segment.id),
+    );
+    totalProfilesByMergePolicy[segment.mergePolicyId] = input.totalProfiles;
+  }
+  return {
+    totalTime: closedWindow(input.jobStartMs, input.endMs),
+    profileSegmentationTime: closedWindow(input.segmentationStartMs, input.segmentationEndMs),
+    totalProfiles: input.totalProfiles,
+    segmentedProfileCounter,
+    segmentedProfileByNamespaceCounter,
+    segmentedProfileByStatusCounter,
+    totalProfilesByMergePolicy,
+  };
+}
