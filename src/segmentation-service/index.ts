@@ -1,0 +1,133 @@
+// The embedded Segmentation Service: wires store, profile cache, runner and HTTP routes into one
+// object that starts and stops. Callers (the gateway's main, tests) only ever speak HTTP to it.
+import type { EmulatorConfig } from '../config/index.ts';
+import { definitionRoutes } from './definition-routes.ts';
+import { seedDemoTenant } from './demo-seed.ts';
+import { createHttpServer, type HttpServer } from './http-server.ts';
+import { jobRoutes } from './job-routes.ts';
+import { createJobRunner, type EvaluationProgress, type JobRunner } from './job-runner.ts';
+import { compilePql } from './pql/index.ts';
+import { createProfileCache } from './profile-cache.ts';
+import { PROFILES_PATH, profileRoutes } from './profile-routes.ts';
+import { API_BASE_PATH, createRouter } from './router.ts';
+import { type ServiceLogger, silentLogger } from './service-logger.ts';
+import { createStore, type SegmentationStore } from './store.ts';
+
+export type { EvaluationProgress } from './job-runner.ts';
+export { PROFILES_PATH } from './profile-routes.ts';
+export { API_BASE_PATH } from './router.ts';
+export type { ServiceLogger } from './service-logger.ts';
+
+export interface SegmentationServiceOptions extends Omit<EmulatorConfig, 'seedDemo'> {
+  /** @default a silent logger */
+  logger?: ServiceLogger | undefined;
+  /** Seed the demo tenant when it is empty. @default true */
+  seedDemo?: boolean | undefined;
+  /** Profiles evaluated between yields to the event loop. @default 2000 */
+  evaluationChunkProfiles?: number | undefined;
+  /** Called after each evaluation slice of a job (for tests and diagnostics). */
+  onEvaluationProgress?: ((progress: EvaluationProgress) => void) | undefined;
+  /** Largest `POST /emulator/profiles` body. @default 50 MiB */
+  maxProfilesBodyBytes?: number | undefined;
+  /** Largest body of the other endpoints. @default 10 MiB */
+  maxBodyBytes?: number | undefined;
+}
+
+export interface StartedService {
+  /** Base URL of the REST API, ending in `/data/core/ups`. */
+  baseUrl: string;
+  /** URL of `POST /emulator/profiles`, the endpoint that loads profiles. */
+  profilesUrl: string;
+  port: number;
+}
+
+export interface SegmentationService {
+  /** Opens the database, seeds the demo tenant when asked, resumes unfinished jobs, listens. */
+  start(port?: number, host?: string): Promise<StartedService>;
+  /** Closes sockets, stops the runner, closes SQLite. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+interface Running {
+  store: SegmentationStore;
+  runner: JobRunner;
+  http: HttpServer;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function createSegmentationService(
+  options: SegmentationServiceOptions,
+): SegmentationService {
+  const logger = options.logger ?? silentLogger;
+  let running: Running | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function start(
+    port: number = options.port,
+    host: string = options.host,
+  ): Promise<StartedService> {
+    if (running !== undefined) throw new Error('expected a stopped service, but it is running');
+    const store = createStore({ dataDir: options.dataDir });
+    const profiles = createProfileCache({ store });
+    const runner = createJobRunner({
+      store,
+      profiles,
+      compile: compilePql,
+      stepMs: options.stepMs,
+      logger,
+      chunkProfiles: options.evaluationChunkProfiles,
+      onEvaluationProgress: options.onEvaluationProgress,
+    });
+    const router = createRouter([
+      ...jobRoutes({ store, runner, maxActiveJobs: options.maxActiveJobs }),
+      ...definitionRoutes({ store, compile: compilePql }),
+      ...profileRoutes({ store, profiles, maxBodyBytes: options.maxProfilesBodyBytes }),
+    ]);
+    const http = createHttpServer({ router, logger, maxBodyBytes: options.maxBodyBytes });
+    try {
+      if (options.seedDemo ?? true) {
+        await seedDemoTenant({
+          store,
+          compile: compilePql,
+          profileCount: options.demoProfiles,
+          logger,
+        });
+      }
+      runner.recover();
+      const boundPort = await http.listen(port, host);
+      running = { store, runner, http };
+      stopping = undefined;
+      const origin = `http://${urlHost(host)}:${boundPort}`;
+      return {
+        baseUrl: `${origin}${API_BASE_PATH}`,
+        profilesUrl: `${origin}${PROFILES_PATH}`,
+        port: boundPort,
+      };
+    } catch (error) {
+      await runner.stop();
+      await http.close();
+      store.close();
+      throw error;
+    }
+  }
+
+  async function shutdown(current: Running): Promise<void> {
+    await current.http.close();
+    await current.runner.stop();
+    current.store.close();
+  }
+
+  function stop(): Promise<void> {
+    if (running === undefined) return stopping ?? Promise.resolve();
+    const current = running;
+    running = undefined;
+    stopping = shutdown(current);
+    return stopping;
+  }
+
+  return { start, stop };
+}
