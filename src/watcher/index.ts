@@ -1,0 +1,9 @@
+// The watcher's public surface: what the server and the subscription resolvers import.
+export {
+  createWatcher,
+  type Watcher,
+  type WatcherOptions,
+  type WatchJobsOptions,
+  type WatchTenantOptions,
+} from './status-watcher.ts';
+export type { TenantWatchStats, WatcherLogger } from './tenant-poller.ts';
