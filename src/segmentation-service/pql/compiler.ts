@@ -116,7 +116,7 @@ export function compareValues(operator: Comparison, left: unknown, right: unknow
 }
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** Case-insensitive test by Unicode case folding, built once per needle. */
@@ -145,11 +145,9 @@ export function compileTree(root: PqlNode): CompiledTree {
         : max === Number.POSITIVE_INFINITY
           ? `at least ${min}`
           : `${min} or ${max}`;
-    throw expectedError(
-      `${wanted} argument${max === 1 ? '' : 's'} for ${node.fn}`,
-      node.at,
-      `${count}`,
-    );
+    // "1 argument", "at least 1 argument", but "2 or 3 arguments".
+    const noun = min === 1 && max !== 2 ? 'argument' : 'arguments';
+    throw expectedError(`${wanted} ${noun} for ${node.fn}`, node.at, `${count}`);
   }
 
   function arg(node: CallNode, index: number): PqlNode {

@@ -62,13 +62,14 @@ function createGeneralMatcher(parts: readonly string[]): LikeMatcher {
       index = findPart(value, index, part).end;
       if (index === -1) return false;
     }
-    // The last part is anchored at the end: step back its character count and match there.
+    // The last part is anchored at the end: step back its character count (never into what the
+    // earlier parts consumed) and match there.
     let tailStart = value.length;
     for (let count = 0; count < lastLength; count++) {
       if (tailStart <= index) return false;
       tailStart -= tailStart >= 2 && isLowSurrogateAt(value, tailStart - 1) ? 2 : 1;
     }
-    return tailStart >= index && matchPartAt(value, tailStart, last) === value.length;
+    return matchPartAt(value, tailStart, last) === value.length;
   };
 }
 
