@@ -1,10 +1,10 @@
 // A scriptable stand-in for the Segmentation Service over real HTTP on port 0, for fault
 // injection: it records every request and answers with scripted statuses, delays, hangs, dropped
 // sockets or garbage. It implements no business logic of its own.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SegmentJobModel, Tenant } from '../../src/domain/index.ts';
+import type { Tenant } from '../../src/domain/index.ts';
 
 /** One request as the fake received it. */
 export interface RecordedRequest {
@@ -276,7 +276,10 @@ export function segmentationError(status: number, title: string, code?: string):
 export function fakeTenant(overrides: Partial<Tenant> & { token?: string } = {}): Tenant {
   const { token = 'test-token', ...rest } = overrides;
   return {
-    key: `tenant-${rest.orgId ?? 'ORG1'}-${rest.sandboxName ?? 'prod'}-${token}`,
+    // Hashed like real keys, so that a key in a log never shows the token.
+    key: createHash('sha256')
+      .update(JSON.stringify([rest.orgId ?? 'ORG1@AdobeOrg', rest.sandboxName ?? 'prod', token]))
+      .digest('hex'),
     orgId: 'ORG1@AdobeOrg',
     sandboxName: 'prod',
     apiKey: 'test-api-key',
@@ -287,9 +290,12 @@ export function fakeTenant(overrides: Partial<Tenant> & { token?: string } = {})
   };
 }
 
-/** A complete job as the upstream sends it, for `tenant` (default: `fakeTenant()`). */
+/**
+ * A complete job as the upstream sends it, for `tenant` (default: `fakeTenant()`). `overrides`
+ * replace top-level fields and may hold values the API does not document, to test refusals.
+ */
 export function sampleJob(
-  overrides: Partial<SegmentJobModel> & Record<string, unknown> = {},
+  overrides: Record<string, unknown> = {},
   tenant: Pick<Tenant, 'orgId' | 'sandboxName'> = fakeTenant(),
 ): Record<string, unknown> {
   const id = typeof overrides.id === 'string' ? overrides.id : randomUUID();
