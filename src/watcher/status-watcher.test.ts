@@ -585,6 +585,20 @@ describe('watchTenant: the feed', () => {
     expect(upstream.callsOf('listJobs')).toHaveLength(5);
   });
 
+  it('starts a newly watched job from a fresh bulk-get, not from what the feed remembers', async () => {
+    setup();
+    const tenant = testTenant('a');
+    upstream.setJob(tenant, 'j1', 'PROCESSING');
+    record(watcher.watchTenant(tenant));
+    await settle();
+    upstream.setJob(tenant, 'j1', 'SUCCEEDED');
+    const jobs = record(watcher.watchJobs(tenant, ['j1']));
+    await settle();
+    expect(bulkGets()).toEqual([['j1']]);
+    expect(moves(jobs)).toEqual(['j1:*>SUCCEEDED']);
+    expect(jobs.isDone).toBe(true);
+  });
+
   it('serves watched jobs the list already returned without a bulk-get', async () => {
     setup();
     const tenant = testTenant('a');

@@ -100,6 +100,11 @@ interface Observation {
 interface JobWatch {
   subscribers: Set<JobsSubscriber>;
   stopListening: () => void;
+  /**
+   * True once the job was observed while watched. Until then its subscribers await their
+   * initial event: what the feed remembers of a job nobody watched may be a poll or more old.
+   */
+  isObserved: boolean;
 }
 
 interface FeedState {
@@ -217,9 +222,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     job: observation.job,
   });
 
+  /** Gives subscribers still awaiting it their initial event, once the job is observed. */
   const deliverInitial = (observation: Observation): void => {
     const watch = jobs.get(observation.job.id);
-    if (watch === undefined) return;
+    if (watch === undefined || watch.isObserved) return;
+    watch.isObserved = true;
     const event = initialEventOf(observation);
     for (const subscriber of [...watch.subscribers]) subscriber.deliverInitial(event);
   };
@@ -248,6 +255,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         isFeedSeen: previous.isFeedSeen || isFeedSource,
       };
       remember(observation);
+      deliverInitial(observation);
       if (isNewToFeed && source !== 'baseline') publish(changeEvent(observation, null), 'feed');
       return;
     }
@@ -265,6 +273,8 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
       isFeedSeen: previous.isFeedSeen || isFeedSource,
     };
     remember(observation);
+    // New subscribers start from this status; those already served receive the change.
+    deliverInitial(observation);
     publish(changeEvent(observation, previousStatus), 'job-and-feed');
   };
 
@@ -314,9 +324,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
 
   const pollableIds = (): string[] => {
     const ids: string[] = [];
-    for (const id of jobs.keys()) {
+    for (const [id, watch] of jobs) {
       const observation = known.get(id);
-      if (observation === undefined || !isFinal(observation.job.status)) ids.push(id);
+      if (!watch.isObserved || observation === undefined || !isFinal(observation.job.status)) {
+        ids.push(id);
+      }
     }
     return ids;
   };
@@ -474,7 +486,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   const flushInitial = async (): Promise<void> => {
     isInitialScheduled = false;
     if (isDisposed) return;
-    const ids = [...initialQueue].filter((id) => jobs.has(id) && !known.has(id));
+    const ids = [...initialQueue].filter((id) => jobs.get(id)?.isObserved === false);
     initialQueue.clear();
     if (ids.length === 0) return;
     for (const id of ids) fetching.add(id);
@@ -519,7 +531,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
       for (const id of ids) {
         let watch = jobs.get(id);
         if (watch === undefined) {
-          watch = { subscribers: new Set(), stopListening: listen(jobTopic(key, id), onJobEvent) };
+          watch = {
+            subscribers: new Set(),
+            stopListening: listen(jobTopic(key, id), onJobEvent),
+            isObserved: false,
+          };
           jobs.set(id, watch);
         }
         watch.subscribers.add(subscriber);
@@ -527,8 +543,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
       jobSubscribers.set(subscriber, (jobSubscribers.get(subscriber) ?? 0) + ids.length);
       for (const id of ids) {
         const observation = known.get(id);
-        if (observation === undefined) requestInitial(id);
-        else subscriber.deliverInitial(initialEventOf(observation));
+        if (jobs.get(id)?.isObserved === true && observation !== undefined) {
+          subscriber.deliverInitial(initialEventOf(observation));
+        } else {
+          requestInitial(id);
+        }
       }
       ensurePolling();
     },
