@@ -358,12 +358,23 @@ export function compileTree(root: PqlNode): CompiledTree {
       if (parts.length === 1) return a;
       if (parts.length === 2) return (profile) => a(profile) && b(profile);
       if (parts.length === 3) return (profile) => a(profile) && b(profile) && c(profile);
-      return (profile) => parts.every((part) => part(profile));
+      return (profile) => {
+        // A plain loop: no callback allocated per evaluation.
+        for (let index = 0; index < parts.length; index++) {
+          if (!(parts[index] as Predicate)(profile)) return false;
+        }
+        return true;
+      };
     }
     if (parts.length === 1) return a;
     if (parts.length === 2) return (profile) => a(profile) || b(profile);
     if (parts.length === 3) return (profile) => a(profile) || b(profile) || c(profile);
-    return (profile) => parts.some((part) => part(profile));
+    return (profile) => {
+      for (let index = 0; index < parts.length; index++) {
+        if ((parts[index] as Predicate)(profile)) return true;
+      }
+      return false;
+    };
   }
 
   function compileCall(node: CallNode): Predicate {
