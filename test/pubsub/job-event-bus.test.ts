@@ -9,6 +9,7 @@ import {
   jobTopic,
   tenantFeedTopic,
 } from '../../src/pubsub/index.ts';
+import { nextEvent } from './next-event.ts';
 
 // CI sets REDIS_URL; the suite reads it directly because it chooses which tests run.
 const redisUrl = process.env.REDIS_URL;
@@ -36,28 +37,6 @@ function jobEvent(
       updateTime: 1_700_000_000_000,
     },
   };
-}
-
-/** The next event, or a failure naming what was awaited once `timeoutMs` passes. */
-async function nextEvent(
-  events: AsyncIterableIterator<JobStatusEvent>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<JobStatusEvent> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`expected ${what} within ${timeoutMs} ms, but nothing arrived`)),
-      timeoutMs,
-    );
-  });
-  try {
-    const result = await Promise.race([events.next(), deadline]);
-    if (result.done === true) throw new Error(`expected ${what}, but the stream ended`);
-    return result.value;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('topics', () => {
