@@ -68,6 +68,9 @@ export interface UpstreamClientOptions {
 const JOBS_PATH = '/segment/jobs';
 const BULK_GET_PATH = '/segment/jobs/bulk-get';
 
+// undici refuses a request it cannot send as given (e.g. a header value with a line break).
+const INVALID_REQUEST_CODE = 'UND_ERR_INVALID_ARG';
+
 // Failures before the request could have reached the upstream: safe to report as "not created".
 const CONNECT_ERROR_CODES = new Set([
   'ECONNREFUSED',
@@ -242,6 +245,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         if (!spec.isIdempotent || !isRetryableStatus(outcome.status)) throw failure;
       } else if (outcome.kind === 'aborted') {
         throw abortedError(details, isCreate);
+      } else if (outcome.kind === 'network' && outcome.code === INVALID_REQUEST_CODE) {
+        // Nothing was sent and sending again cannot help: a credential holds bytes HTTP forbids.
+        throw new UpstreamUnavailableError(
+          `could not send ${method} ${path}: a header value (credentials from the tenant) holds characters HTTP does not allow`,
+          { ...details, cause: outcome.error },
+        );
       } else {
         failure = transportError(outcome, details, sentRequestId, isCreate);
         if (isCreate) throw failure;
@@ -266,7 +275,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   function recordInBreaker(key: string, outcome: AttemptOutcome, isProbe: boolean): void {
-    if (outcome.kind === 'aborted') breaker.recordNeutral(key, isProbe);
+    const isNeutral =
+      outcome.kind === 'aborted' ||
+      (outcome.kind === 'network' && outcome.code === INVALID_REQUEST_CODE);
+    if (isNeutral) breaker.recordNeutral(key, isProbe);
     else if (outcome.kind === 'response' && outcome.status < 500) breaker.recordSuccess(key);
     else breaker.recordFailure(key);
   }

@@ -54,7 +54,13 @@ export interface UpstreamClient {
   listJobs(tenant: Tenant, params: ListJobsParams, options?: CallOptions): Promise<JobPage>;
   /** Throws `UpstreamNotFoundError` when the upstream does not know the id. */
   getJob(tenant: Tenant, id: string, options?: CallOptions): Promise<SegmentJobModel>;
-  /** Any number of ids: chunked by `bulkGetMaxIds`, one POST per chunk. Duplicates asked once. */
+  /**
+   * Any number of ids: chunked by `bulkGetMaxIds`, one POST per chunk (in parallel). Duplicates
+   * asked once. One entry per requested id: the job; `UpstreamNotFoundError` for an id missing
+   * from the answer, an error entry, or a job of another org or sandbox (never served); or
+   * `UpstreamUnavailableError` for an entry that is not a valid job or reports a server fault.
+   * Rejects when a chunk fails as a whole (after its retries).
+   */
   bulkGetJobs(
     tenant: Tenant,
     ids: readonly string[],

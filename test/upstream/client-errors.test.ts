@@ -293,3 +293,13 @@ describe('no secrets in messages', () => {
     expect(error.message.length).toBeLessThan(300);
   });
 });
+
+describe('credentials HTTP cannot carry', () => {
+  it('fail at once without a request, a retry or a breaker count', async () => {
+    const broken = fakeTenant({ apiKey: 'key\r\nx-injected: 1' });
+    const error = await failureOf(client.getJob(broken, 'job-1'));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error.message).toContain('characters HTTP does not allow');
+    expect(fake.requests).toHaveLength(0);
+  });
+});
