@@ -7,6 +7,7 @@ import { createDefinitionDocument, type DefinitionDocument } from './definition-
 import { generateProfiles } from './demo-profiles.ts';
 import { createJobDocument, type JobDocument, withStatus } from './job-document.ts';
 import type { ExpressionCompiler } from './job-runner.ts';
+import { stageMemberships } from './membership-drafts.ts';
 import type { CachedProfile } from './profile-cache.ts';
 import { identityKey, identityNamespaces, primaryIdentity } from './profile-identity.ts';
 import { buildMetrics, evaluateSegments } from './segment-evaluator.ts';
@@ -132,11 +133,6 @@ async function seedFinishedJob(
     mergePolicyId: definition.mergePolicyId,
     evaluate: options.compile(definition.expression).evaluate,
   }));
-  const previousMembers = new Map<string, readonly string[]>();
-  for (const definition of definitions) {
-    const members = store.getMembership(DEMO_SCOPE, definition.id);
-    if (members !== undefined) previousMembers.set(definition.id, members);
-  }
   const outcome = await evaluateSegments({ profiles, segments: predicates });
   if (outcome.kind !== 'done') return;
 
@@ -169,22 +165,31 @@ async function seedFinishedJob(
       profileSegmentationTime: { startTimeInMs: segmentationStartMs },
     },
   });
+  const definitionIds = shape === 'all' ? null : definitions.map((definition) => definition.id);
+  store.insertJob({ scope: DEMO_SCOPE, doc: processing, definitionIds }, Number.POSITIVE_INFINITY);
+  const staged = await stageMemberships({
+    store,
+    scope: DEMO_SCOPE,
+    jobId: processing.id,
+    segments: outcome.segments,
+    nowMs: segmentationEndMs,
+  });
+  if (staged === undefined) return;
   const succeeded = withStatus(processing, 'SUCCEEDED', endMs, {
     metrics: buildMetrics({
       totalProfiles: outcome.totalProfiles,
       segments: outcome.segments,
-      previousMembers,
+      memberCounts: staged.memberCounts,
+      changes: staged.changes,
       jobStartMs: creationMs,
       segmentationStartMs,
       segmentationEndMs,
       endMs,
     }),
   });
-  const definitionIds = shape === 'all' ? null : definitions.map((definition) => definition.id);
-  store.insertJob({ scope: DEMO_SCOPE, doc: processing, definitionIds }, Number.POSITIVE_INFINITY);
   store.finishJob(
     DEMO_SCOPE,
     succeeded,
-    outcome.segments.map((segment) => ({ definitionId: segment.id, members: segment.members })),
+    outcome.segments.map((segment) => segment.id),
   );
 }

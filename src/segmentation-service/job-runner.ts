@@ -5,6 +5,7 @@
 import type { DefinitionDocument, SegmentExpression } from './definition-document.ts';
 import type { JobDocument, JobErrorEntry } from './job-document.ts';
 import { endedMetrics, withStatus } from './job-document.ts';
+import { type StagedMemberships, stageMemberships } from './membership-drafts.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import {
   buildMetrics,
@@ -60,8 +61,8 @@ type FinishPlan =
   | {
       kind: 'succeeded';
       totalProfiles: number;
-      segments: SegmentResult[];
-      previousMembers: Map<string, readonly string[]>;
+      segments: Pick<SegmentResult, 'id' | 'mergePolicyId' | 'byNamespace'>[];
+      staged: StagedMemberships;
       segmentationEndMs: number;
     }
   | { kind: 'failed'; errors: JobErrorEntry[] };
@@ -160,6 +161,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       case 'CANCELLING': {
         const endMs = now();
         save(withStatus(doc, 'CANCELLED', endMs, { metrics: endedMetrics(doc, endMs) }));
+        store.discardMembershipDrafts(jobId);
         forget(jobId);
         break;
       }
@@ -205,15 +207,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       const definitions = resolveDefinitions(record);
       const predicates = compileAll(definitions);
       const profiles = await options.profiles.get(record.scope);
-      const previousMembers = new Map<string, readonly string[]>();
-      for (const definition of definitions) {
-        const members = store.getMembership(record.scope, definition.id);
-        if (members !== undefined) previousMembers.set(definition.id, members);
-      }
+      const shouldStop = () => isStopped || job.cancelled;
       const outcome: EvaluationOutcome = await evaluateSegments({
         profiles,
         segments: predicates,
-        shouldStop: () => isStopped || job.cancelled,
+        shouldStop,
         chunkProfiles: options.chunkProfiles,
         onProgress: (processedProfiles, totalProfiles) =>
           options.onEvaluationProgress?.({
@@ -223,12 +221,27 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           }),
       });
       if (outcome.kind === 'stopped') return undefined;
+      const segmentationEndMs = now();
+      const staged = await stageMemberships({
+        store,
+        scope: record.scope,
+        jobId: record.doc.id,
+        segments: outcome.segments,
+        nowMs: segmentationEndMs,
+        shouldStop,
+      });
+      if (staged === undefined) return undefined;
       return {
         kind: 'succeeded',
         totalProfiles: outcome.totalProfiles,
-        segments: outcome.segments,
-        previousMembers,
-        segmentationEndMs: now(),
+        // Members are staged in the store; only the counts are kept until the job ends.
+        segments: outcome.segments.map(({ id, mergePolicyId, byNamespace }) => ({
+          id,
+          mergePolicyId,
+          byNamespace,
+        })),
+        staged,
+        segmentationEndMs,
       };
     } catch (error) {
       if (error instanceof JobFailure) {
@@ -240,17 +253,25 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   }
 
+  function settle(jobId: string, job: ActiveJob, plan: FinishPlan | undefined): void {
+    if (isStopped) return;
+    if (plan === undefined || job.cancelled) {
+      // A cancelled run may have staged memberships before it noticed.
+      store.discardMembershipDrafts(jobId);
+      return;
+    }
+    job.plan = plan;
+    if (job.isStepDone) finish(jobId);
+  }
+
   function startEvaluation(record: JobRecord): void {
     const jobId = record.doc.id;
     const job = entry(jobId);
     const evaluation = evaluate(record, job).then((plan) => {
       job.evaluation = undefined;
       evaluations.delete(evaluation);
-      if (plan === undefined || job.cancelled || isStopped) return;
-      job.plan = plan;
-      if (!job.isStepDone) return;
       try {
-        finish(jobId);
+        settle(jobId, job, plan);
       } catch (error) {
         logger.error({ err: error, jobId }, 'segment job could not be finished');
       }
@@ -284,7 +305,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     const metrics = buildMetrics({
       totalProfiles: plan.totalProfiles,
       segments: plan.segments,
-      previousMembers: plan.previousMembers,
+      memberCounts: plan.staged.memberCounts,
+      changes: plan.staged.changes,
       jobStartMs: doc.metrics.totalTime.startTimeInMs ?? doc.creationTime,
       segmentationStartMs: doc.metrics.profileSegmentationTime.startTimeInMs ?? endMs,
       segmentationEndMs: plan.segmentationEndMs,
@@ -293,7 +315,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     store.finishJob(
       scope,
       withStatus(doc, 'SUCCEEDED', endMs, { metrics }),
-      plan.segments.map((segment) => ({ definitionId: segment.id, members: segment.members })),
+      plan.segments.map((segment) => segment.id),
     );
     logger.debug({ jobId, totalProfiles: plan.totalProfiles }, 'segment job succeeded');
   }

@@ -19,7 +19,7 @@ export interface ProfileCache {
 
 export interface ProfileCacheOptions {
   store: SegmentationStore;
-  /** Rows read and parsed between yields to the event loop. @default 2000 */
+  /** Rows read and parsed between yields to the event loop. @default 500 */
   chunkRows?: number;
   /** Tenants kept in memory, least recently used dropped first. @default 8 */
   maxTenants?: number;
@@ -37,7 +37,7 @@ function namespacesOf(doc: unknown): string[] {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createProfileCache(options: ProfileCacheOptions): ProfileCache {
-  const chunkRows = options.chunkRows ?? 2000;
+  const chunkRows = options.chunkRows ?? 500;
   const maxTenants = options.maxTenants ?? 8;
   // Insertion order doubles as recency order: a hit is re-inserted at the end.
   const entries = new Map<string, Promise<readonly CachedProfile[]>>();

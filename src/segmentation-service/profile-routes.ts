@@ -17,6 +17,20 @@ export interface ProfileRoutesOptions {
   maxBodyBytes?: number;
 }
 
+/** JSON text of a profile; a document nested deeper than the serializer's stack is refused. */
+function serialize(profile: unknown, index: number): string {
+  try {
+    return JSON.stringify(profile);
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw badRequest(
+        `expected profiles[${index}] to be nested less deeply, but it is too deep to store`,
+      );
+    }
+    throw error;
+  }
+}
+
 export function profileRoutes(options: ProfileRoutesOptions): Route[] {
   const { store } = options;
 
@@ -29,7 +43,7 @@ export function profileRoutes(options: ProfileRoutesOptions): Route[] {
           `expected profiles[${index}].identityMap to hold an identity, but it is empty`,
         );
       }
-      return { identity: identityKey(identity), doc: JSON.stringify(profile) };
+      return { identity: identityKey(identity), doc: serialize(profile, index) };
     });
     const result = store.saveProfiles(request.scope, rows, body.replace);
     options.profiles.invalidate(request.scope);

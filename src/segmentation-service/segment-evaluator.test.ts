@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CachedProfile } from './profile-cache.ts';
-import { buildMetrics, evaluateSegments, membershipChanges } from './segment-evaluator.ts';
+import { buildMetrics, countMembershipChanges, evaluateSegments } from './segment-evaluator.ts';
 
 const profiles: CachedProfile[] = Array.from({ length: 10 }, (_, index) => ({
   identity: `ECID\u001f${index}`,
@@ -69,14 +69,14 @@ describe('evaluateSegments', () => {
   });
 });
 
-describe('membershipChanges', () => {
+describe('countMembershipChanges', () => {
   it.each([
     ['a first run realizes everyone', ['a', 'b'], undefined, { realized: 2, exited: 0 }],
     ['an unchanged run realizes nobody', ['a', 'b'], ['b', 'a'], { realized: 0, exited: 0 }],
     ['a changed run', ['b', 'c', 'd'], ['a', 'b'], { realized: 2, exited: 1 }],
     ['an emptied segment', [], ['a', 'b'], { realized: 0, exited: 2 }],
-  ])('%s', (_, current, previous, expected) => {
-    expect(membershipChanges(current, previous)).toEqual(expected);
+  ])('%s', async (_, current, previous, expected) => {
+    expect(await countMembershipChanges(current, previous, 2)).toEqual(expected);
   });
 });
 
@@ -84,8 +84,9 @@ describe('buildMetrics', () => {
   it('computes every map from the segment results', () => {
     const metrics = buildMetrics({
       totalProfiles: 10,
-      segments: [{ id: 's', mergePolicyId: 'mp', members: ['a', 'b'], byNamespace: { ECID: 2 } }],
-      previousMembers: new Map([['s', ['a', 'z']]]),
+      segments: [{ id: 's', mergePolicyId: 'mp', byNamespace: { ECID: 2 } }],
+      memberCounts: new Map([['s', 2]]),
+      changes: new Map([['s', { realized: 1, exited: 1 }]]),
       jobStartMs: 100,
       segmentationStartMs: 200,
       segmentationEndMs: 250,

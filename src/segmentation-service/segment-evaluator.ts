@@ -101,9 +101,11 @@ export async function evaluateSegments(options: EvaluateOptions): Promise<Evalua
 
 export interface MetricsInput {
   totalProfiles: number;
-  segments: readonly SegmentResult[];
-  /** Members of each segment's previous successful run; missing: never run before. */
-  previousMembers: ReadonlyMap<string, readonly string[]>;
+  segments: readonly Pick<SegmentResult, 'id' | 'mergePolicyId' | 'byNamespace'>[];
+  /** Qualifying profiles per segment. */
+  memberCounts: ReadonlyMap<string, number>;
+  /** Realized and exited per segment (see `countMembershipChanges`). */
+  changes: ReadonlyMap<string, MembershipChanges>;
   jobStartMs: number;
   segmentationStartMs: number;
   segmentationEndMs: number;
@@ -111,19 +113,33 @@ export interface MetricsInput {
   endMs: number;
 }
 
-/** Counts realized (now in, not before) and exited (before in, not now) members. */
-export function membershipChanges(
+/** Realized and exited members of one segment, compared with its previous successful run. */
+export interface MembershipChanges {
+  realized: number;
+  exited: number;
+}
+
+/**
+ * Counts realized (now in, not before) and exited (before in, not now) members, yielding to the
+ * event loop every `sliceSize` members. Members are identity keys, unique within each list.
+ */
+export async function countMembershipChanges(
   current: readonly string[],
   previous: readonly string[] | undefined,
-): { realized: number; exited: number } {
+  sliceSize = 20_000,
+): Promise<MembershipChanges> {
   if (previous === undefined) return { realized: current.length, exited: 0 };
-  const before = new Set(previous);
-  const now = new Set(current);
-  let realized = 0;
-  for (const member of now) if (!before.has(member)) realized += 1;
-  let exited = 0;
-  for (const member of before) if (!now.has(member)) exited += 1;
-  return { realized, exited };
+  const before = new Set<string>();
+  for (let index = 0; index < previous.length; index++) {
+    before.add(previous[index] as string);
+    if ((index + 1) % sliceSize === 0) await yieldToEventLoop();
+  }
+  let kept = 0;
+  for (let index = 0; index < current.length; index++) {
+    if (before.has(current[index] as string)) kept += 1;
+    if ((index + 1) % sliceSize === 0) await yieldToEventLoop();
+  }
+  return { realized: current.length - kept, exited: before.size - kept };
 }
 
 /** The metrics of a finished job, every number computed from the evaluation. */
@@ -133,12 +149,13 @@ export function buildMetrics(input: MetricsInput): JobMetrics {
   const segmentedProfileByStatusCounter: Record<string, { realized: number; exited: number }> = {};
   const totalProfilesByMergePolicy: Record<string, number> = {};
   for (const segment of input.segments) {
-    segmentedProfileCounter[segment.id] = segment.members.length;
+    const count = input.memberCounts.get(segment.id) ?? 0;
+    segmentedProfileCounter[segment.id] = count;
     segmentedProfileByNamespaceCounter[segment.id] = { ...segment.byNamespace };
-    segmentedProfileByStatusCounter[segment.id] = membershipChanges(
-      segment.members,
-      input.previousMembers.get(segment.id),
-    );
+    segmentedProfileByStatusCounter[segment.id] = input.changes.get(segment.id) ?? {
+      realized: count,
+      exited: 0,
+    };
     totalProfilesByMergePolicy[segment.mergePolicyId] = input.totalProfiles;
   }
   return {

@@ -68,9 +68,17 @@ CREATE TABLE memberships (
   org_id TEXT NOT NULL,
   sandbox_name TEXT NOT NULL,
   definition_id TEXT NOT NULL,
-  members TEXT NOT NULL,
   job_id TEXT NOT NULL,
+  members TEXT NOT NULL,
   update_time INTEGER NOT NULL,
+  PRIMARY KEY (org_id, sandbox_name, definition_id, job_id)
+);
+CREATE INDEX memberships_job ON memberships (job_id);
+CREATE TABLE membership_heads (
+  org_id TEXT NOT NULL,
+  sandbox_name TEXT NOT NULL,
+  definition_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
   PRIMARY KEY (org_id, sandbox_name, definition_id)
 );
 CREATE TABLE counters (
@@ -116,11 +124,6 @@ export interface ProfileWriteResult {
   totalProfiles: number;
 }
 
-export interface MembershipInput {
-  definitionId: string;
-  members: readonly string[];
-}
-
 export interface SegmentationStore {
   /** The tenant's default merge policy, created on first use (stable id, version 1). */
   defaultMergePolicy(scope: TenantScope): MergePolicyRecord;
@@ -150,10 +153,11 @@ export interface SegmentationStore {
   /** Replaces the stored document; false when the job is gone. */
   updateJob(doc: JobDocument): boolean;
   /**
-   * Stores a finished job and, in the same transaction, the memberships of its run. False (and
-   * nothing written) when the job is gone or no longer PROCESSING.
+   * Stores a finished job and, in the same transaction, makes the membership drafts it staged
+   * for `definitionIds` the current ones (a definition with no draft keeps its current one). False (drafts discarded) when the job is gone or no
+   * longer PROCESSING.
    */
-  finishJob(scope: TenantScope, doc: JobDocument, memberships: readonly MembershipInput[]): boolean;
+  finishJob(scope: TenantScope, doc: JobDocument, definitionIds: readonly string[]): boolean;
   deleteJob(scope: TenantScope, id: string): boolean;
   listJobs(scope: TenantScope, query: JobListQuery): { totalCount: number; jobs: JobDocument[] };
   countActiveJobs(scope: TenantScope): number;
@@ -170,7 +174,21 @@ export interface SegmentationStore {
   /** A page of the tenant's profiles in insertion order, after `afterRowId` (keyset paging). */
   readProfiles(scope: TenantScope, afterRowId: number, limit: number): StoredProfileRow[];
 
+  /** Members of the definition's last successful run; undefined when it never ran. */
   getMembership(scope: TenantScope, definitionId: string): string[] | undefined;
+  /**
+   * Stages a run's members (a JSON array of identity keys) apart from the current ones, so a
+   * large membership is written in its own transaction, before the job finishes.
+   */
+  saveMembershipDraft(
+    scope: TenantScope,
+    definitionId: string,
+    jobId: string,
+    membersJson: string,
+    nowMs: number,
+  ): void;
+  /** Drops what a job staged and never promoted (it failed, was cancelled or stopped). */
+  discardMembershipDrafts(jobId: string): void;
 
   close(): void;
 }
@@ -258,8 +276,11 @@ export function createStore(options: StoreOptions): SegmentationStore {
     deleteDefinition: db.prepare(
       'DELETE FROM definitions WHERE org_id = ? AND sandbox_name = ? AND id = ?',
     ),
-    deleteMembership: db.prepare(
+    deleteMemberships: db.prepare(
       'DELETE FROM memberships WHERE org_id = ? AND sandbox_name = ? AND definition_id = ?',
+    ),
+    deleteMembershipHead: db.prepare(
+      'DELETE FROM membership_heads WHERE org_id = ? AND sandbox_name = ? AND definition_id = ?',
     ),
     nextComputeJobId: db.prepare<[], { value: number }>(
       "UPDATE counters SET value = value + 1 WHERE name = 'computeJobId' RETURNING value",
@@ -300,10 +321,28 @@ export function createStore(options: StoreOptions): SegmentationStore {
       'SELECT row_id, identity, doc FROM profiles WHERE org_id = ? AND sandbox_name = ? AND row_id > ? ORDER BY row_id LIMIT ?',
     ),
     getMembership: db.prepare<[string, string, string], { members: string }>(
-      'SELECT members FROM memberships WHERE org_id = ? AND sandbox_name = ? AND definition_id = ?',
+      'SELECT m.members FROM membership_heads h JOIN memberships m ON m.org_id = h.org_id AND m.sandbox_name = h.sandbox_name AND m.definition_id = h.definition_id AND m.job_id = h.job_id WHERE h.org_id = ? AND h.sandbox_name = ? AND h.definition_id = ?',
     ),
-    upsertMembership: db.prepare(
-      'INSERT INTO memberships (org_id, sandbox_name, definition_id, members, job_id, update_time) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, sandbox_name, definition_id) DO UPDATE SET members = excluded.members, job_id = excluded.job_id, update_time = excluded.update_time',
+    saveMembershipDraft: db.prepare(
+      'INSERT OR REPLACE INTO memberships (org_id, sandbox_name, definition_id, job_id, members, update_time) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    getMembershipHead: db.prepare<[string, string, string], { job_id: string }>(
+      'SELECT job_id FROM membership_heads WHERE org_id = ? AND sandbox_name = ? AND definition_id = ?',
+    ),
+    setMembershipHead: db.prepare(
+      'INSERT OR REPLACE INTO membership_heads (org_id, sandbox_name, definition_id, job_id) VALUES (?, ?, ?, ?)',
+    ),
+    hasMembershipRun: db.prepare<[string, string, string, string], { found: number }>(
+      'SELECT 1 AS found FROM memberships WHERE org_id = ? AND sandbox_name = ? AND definition_id = ? AND job_id = ?',
+    ),
+    deleteMembershipRun: db.prepare(
+      'DELETE FROM memberships WHERE org_id = ? AND sandbox_name = ? AND definition_id = ? AND job_id = ?',
+    ),
+    discardDrafts: db.prepare(
+      'DELETE FROM memberships WHERE job_id = ? AND NOT EXISTS (SELECT 1 FROM membership_heads h WHERE h.org_id = memberships.org_id AND h.sandbox_name = memberships.sandbox_name AND h.definition_id = memberships.definition_id AND h.job_id = memberships.job_id)',
+    ),
+    discardAllDrafts: db.prepare(
+      'DELETE FROM memberships WHERE NOT EXISTS (SELECT 1 FROM membership_heads h WHERE h.org_id = memberships.org_id AND h.sandbox_name = memberships.sandbox_name AND h.definition_id = memberships.definition_id AND h.job_id = memberships.job_id)',
     ),
   };
 
@@ -428,7 +467,8 @@ export function createStore(options: StoreOptions): SegmentationStore {
 
   const deleteDefinition = db.transaction((scope: TenantScope, id: string): boolean => {
     const result = statements.deleteDefinition.run(...scoped(scope), id);
-    statements.deleteMembership.run(...scoped(scope), id);
+    statements.deleteMemberships.run(...scoped(scope), id);
+    statements.deleteMembershipHead.run(...scoped(scope), id);
     return result.changes === 1;
   });
 
@@ -480,7 +520,7 @@ export function createStore(options: StoreOptions): SegmentationStore {
   }
 
   const finishJob = db.transaction(
-    (scope: TenantScope, doc: JobDocument, memberships: readonly MembershipInput[]): boolean => {
+    (scope: TenantScope, doc: JobDocument, definitionIds: readonly string[]): boolean => {
       const result = statements.updateProcessingJob.run(
         doc.status,
         statusRank(doc.status),
@@ -488,16 +528,21 @@ export function createStore(options: StoreOptions): SegmentationStore {
         JSON.stringify(doc),
         doc.id,
       );
-      if (result.changes !== 1) return false;
-      for (const membership of memberships) {
-        statements.upsertMembership.run(
-          ...scoped(scope),
-          membership.definitionId,
-          JSON.stringify(membership.members),
-          doc.id,
-          doc.updateTime,
-        );
+      if (result.changes !== 1) {
+        statements.discardDrafts.run(doc.id);
+        return false;
       }
+      for (const definitionId of definitionIds) {
+        if (statements.hasMembershipRun.get(...scoped(scope), definitionId, doc.id) === undefined) {
+          continue;
+        }
+        const previous = statements.getMembershipHead.get(...scoped(scope), definitionId);
+        statements.setMembershipHead.run(...scoped(scope), definitionId, doc.id);
+        if (previous !== undefined && previous.job_id !== doc.id) {
+          statements.deleteMembershipRun.run(...scoped(scope), definitionId, previous.job_id);
+        }
+      }
+      statements.discardDrafts.run(doc.id);
       return true;
     },
   );
@@ -583,6 +628,19 @@ export function createStore(options: StoreOptions): SegmentationStore {
     return row === undefined ? undefined : (JSON.parse(row.members) as string[]);
   }
 
+  function saveMembershipDraft(
+    scope: TenantScope,
+    definitionId: string,
+    jobId: string,
+    membersJson: string,
+    nowMs: number,
+  ): void {
+    statements.saveMembershipDraft.run(...scoped(scope), definitionId, jobId, membersJson, nowMs);
+  }
+
+  // Every evaluation of a previous process starts over, so its drafts are of no use.
+  statements.discardAllDrafts.run();
+
   return {
     defaultMergePolicy,
     getMergePolicy,
@@ -599,7 +657,7 @@ export function createStore(options: StoreOptions): SegmentationStore {
     getJob,
     getJobById,
     updateJob,
-    finishJob: (scope, doc, memberships) => finishJob(scope, doc, memberships),
+    finishJob: (scope, doc, definitionIds) => finishJob(scope, doc, definitionIds),
     deleteJob,
     listJobs,
     countActiveJobs,
@@ -608,6 +666,10 @@ export function createStore(options: StoreOptions): SegmentationStore {
     countProfiles,
     readProfiles,
     getMembership,
+    saveMembershipDraft,
+    discardMembershipDrafts: (jobId) => {
+      statements.discardDrafts.run(jobId);
+    },
     close: () => db.close(),
   };
 }

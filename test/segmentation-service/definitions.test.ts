@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Client,
+  createClient,
+  createDefinition,
+  type DefinitionView,
+  errorMessage,
+  type RunningService,
+  startService,
+  TENANT_A,
+} from './helpers.ts';
+
+interface DefinitionList {
+  segments: DefinitionView[];
+  page: {
+    totalCount: number;
+    totalPages: number;
+    sortField: string;
+    sort: string;
+    pageSize: number;
+    limit: number;
+  };
+  link: { next?: string };
+}
+
+const textExpression = (value: string) => ({ type: 'PQL', format: 'pql/text', value });
+
+describe('segment definitions', () => {
+  let running: RunningService;
+  let client: Client;
+
+  beforeAll(async () => {
+    running = await startService();
+    client = createClient(running.baseUrl, TENANT_A);
+  });
+  afterAll(() => running.dispose());
+
+  it('creates a definition with the OpenAPI fields and the default merge policy', async () => {
+    const response = await client.post<DefinitionView>('/segment/definitions', {
+      name: 'People in the US',
+      description: 'Work address in the US',
+      expression: textExpression('workAddress.country = "US"'),
+      schema: { name: '_xdm.context.profile' },
+    });
+    expect(response.status).toBe(200);
+    const definition = response.body;
+    expect(definition).toMatchObject({
+      imsOrgId: TENANT_A.orgId,
+      sandbox: { sandboxName: 'prod' },
+      profileInstanceId: 'ups',
+      name: 'People in the US',
+      description: 'Work address in the US',
+      expression: textExpression('workAddress.country = "US"'),
+      schema: { name: '_xdm.context.profile' },
+      evaluationInfo: {
+        batch: { enabled: true },
+        continuous: { enabled: false },
+        synchronous: { enabled: false },
+      },
+      dataGovernancePolicy: { excludeOptOut: true },
+    });
+    expect(typeof definition.creationTime).toBe('number');
+    const second = await createDefinition(client, 'Another', 'a = 1');
+    expect(second.mergePolicyId).toBe(definition.mergePolicyId);
+    expect((await client.get(`/segment/definitions/${definition.id}`)).body).toEqual(definition);
+  });
+
+  it('accepts pql/json (the OpenAPI example) and type omitted', async () => {
+    const value =
+      '{"nodeType":"fnApply","fnName":"=","params":[{"nodeType":"fieldLookup","fieldName":"a","object":{"nodeType":"parameterReference","position":1}},{"nodeType":"fieldLookup","fieldName":"b","object":{"nodeType":"parameterReference","position":1}}]}';
+    const response = await client.post<DefinitionView>('/segment/definitions', {
+      name: 'JSON form',
+      expression: { format: 'pql/json', value },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.expression).toEqual({ type: 'PQL', format: 'pql/json', value });
+  });
+
+  it('rejects a PQL expression that does not compile, saying where', async () => {
+    const response = await client.post('/segment/definitions', {
+      name: 'Broken',
+      expression: textExpression('workAddress.country = '),
+    });
+    expect(response.status).toBe(400);
+    expect(errorMessage(response.body)).toMatch(
+      /^invalid PQL in expression\.value \(pql\/text\) at position 22: /,
+    );
+    expect(
+      (await client.get<DefinitionList>('/segment/definitions?limit=100')).body.segments.map(
+        (d) => d.name,
+      ),
+    ).not.toContain('Broken');
+  });
+
+  it('rejects a pql/json expression that does not compile, saying where', async () => {
+    const response = await client.post('/segment/definitions', {
+      name: 'Broken JSON',
+      expression: { type: 'PQL', format: 'pql/json', value: '{"nodeType":"fnApply"}' },
+    });
+    expect(response.status).toBe(400);
+    expect(errorMessage(response.body)).toMatch(
+      /^invalid PQL in expression\.value \(pql\/json\) at /,
+    );
+  });
+
+  it.each([
+    ['no name', { expression: textExpression('a = 1') }, /^invalid segment definition: name: /],
+    ['no expression', { name: 'x' }, /expression: /],
+    [
+      'an ARL expression',
+      { name: 'x', expression: { type: 'ARL', format: 'pql/text', value: 'a' } },
+      /expression\.type: expected "PQL"/,
+    ],
+    [
+      'an unknown format',
+      { name: 'x', expression: { format: 'sql', value: 'a' } },
+      /expression\.format: /,
+    ],
+    [
+      'a number as name',
+      { name: 5, expression: textExpression('a = 1') },
+      /name: .*expected string/,
+    ],
+    [
+      'an unknown merge policy',
+      { name: 'x', expression: textExpression('a = 1'), mergePolicyId: 'nope' },
+      /mergePolicyId to name a merge policy of this sandbox/,
+    ],
+  ])('rejects %s with 400', async (_, body, message) => {
+    const response = await client.post('/segment/definitions', body);
+    expect(response.status).toBe(400);
+    expect(errorMessage(response.body)).toMatch(message);
+  });
+
+  it('rejects a duplicate name with 422', async () => {
+    await createDefinition(client, 'Unique name', 'a = 1');
+    const response = await client.post('/segment/definitions', {
+      name: 'Unique name',
+      expression: textExpression('b = 2'),
+    });
+    expect(response.status).toBe(422);
+    expect(errorMessage(response.body)).toContain('"Unique name" already exists');
+  });
+
+  it('patches name, description and expression; validates each', async () => {
+    const definition = await createDefinition(client, 'To patch', 'a = 1');
+    const patched = await client.patch<DefinitionView>(`/segment/definitions/${definition.id}`, {
+      name: 'Patched',
+      description: 'now with b',
+      expression: textExpression('b = 2'),
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      id: definition.id,
+      name: 'Patched',
+      description: 'now with b',
+      expression: textExpression('b = 2'),
+      creationTime: definition.creationTime,
+    });
+    expect(patched.body.updateTime).toBeGreaterThan(definition.updateTime as number);
+
+    const badPql = await client.patch(`/segment/definitions/${definition.id}`, {
+      expression: textExpression('b = = 2'),
+    });
+    expect(badPql.status).toBe(400);
+    expect(errorMessage(badPql.body)).toContain('at position 4');
+    const taken = await client.patch(`/segment/definitions/${definition.id}`, {
+      name: 'Unique name',
+    });
+    expect(taken.status).toBe(422);
+    const empty = await client.patch(`/segment/definitions/${definition.id}`, {});
+    expect(empty.status).toBe(400);
+    expect(errorMessage(empty.body)).toContain('at least one of name, description, expression');
+    const unknown = await client.patch('/segment/definitions/nope', { name: 'x' });
+    expect(unknown.status).toBe(404);
+    expect((await client.get(`/segment/definitions/${definition.id}`)).body).toEqual(patched.body);
+  });
+
+  it('deletes with 200 {status, message}, then 404', async () => {
+    const definition = await createDefinition(client, 'To delete', 'a = 1');
+    const response = await client.delete(`/segment/definitions/${definition.id}`);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      status: true,
+      message: `segment definition ${definition.id} deleted`,
+    });
+    expect((await client.get(`/segment/definitions/${definition.id}`)).status).toBe(404);
+    expect((await client.delete(`/segment/definitions/${definition.id}`)).status).toBe(404);
+  });
+
+  it('bulk-gets definitions with 207 and an error entry for unknown ids', async () => {
+    const definition = await createDefinition(client, 'Bulk one', 'a = 1');
+    const response = await client.post<{ results: Record<string, unknown> }>(
+      '/segment/definitions/bulk-get',
+      { ids: [{ id: definition.id }, { id: 'missing' }] },
+    );
+    expect(response.status).toBe(207);
+    expect(response.body.results[definition.id]).toEqual(definition);
+    expect(response.body.results.missing).toMatchObject({ id: 'missing', error: { status: 404 } });
+    expect((await client.post('/segment/definitions/bulk-get', { ids: [] })).status).toBe(400);
+  });
+});
+
+describe('listing segment definitions', () => {
+  let running: RunningService;
+  let client: Client;
+  let created: DefinitionView[];
+
+  beforeAll(async () => {
+    running = await startService();
+    client = createClient(running.baseUrl, TENANT_A);
+    created = [];
+    for (const name of ['delta', 'alpha', 'echo', 'charlie', 'bravo']) {
+      created.push(await createDefinition(client, name, 'a = 1'));
+    }
+  });
+  afterAll(() => running.dispose());
+
+  it('answers its own envelope, newest first, with link.next while more remain', async () => {
+    const first = await client.get<DefinitionList>('/segment/definitions?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.page).toEqual({
+      totalCount: 5,
+      totalPages: 3,
+      sortField: 'creationTime',
+      sort: 'desc',
+      pageSize: 2,
+      limit: 2,
+    });
+    expect(first.body.link).toEqual({ next: '/segment/definitions?limit=2&start=2' });
+    const names: string[] = [];
+    let path: string | undefined = '/segment/definitions?limit=2';
+    while (path !== undefined) {
+      const page: { body: DefinitionList } = await client.get<DefinitionList>(path);
+      names.push(...page.body.segments.map((definition) => definition.name));
+      path = page.body.link.next;
+    }
+    const newestFirst = [...created]
+      .sort(
+        (a, b) =>
+          (b.creationTime as number) - (a.creationTime as number) || a.id.localeCompare(b.id),
+      )
+      .map((definition) => definition.name);
+    expect(names).toEqual(newestFirst);
+  });
+
+  it('sorts by name and pages with page=', async () => {
+    const response = await client.get<DefinitionList>(
+      '/segment/definitions?sort=name:asc&limit=2&page=1',
+    );
+    expect(response.body.segments.map((definition) => definition.name)).toEqual([
+      'charlie',
+      'delta',
+    ]);
+    expect(response.body.page).toMatchObject({ sortField: 'name', sort: 'asc' });
+    const last = await client.get<DefinitionList>('/segment/definitions?sort=name:asc&start=4');
+    expect(last.body.link).toEqual({});
+  });
+
+  it('rejects bad list parameters with 400', async () => {
+    for (const query of ['limit=0', 'sort=status:asc', 'start=x']) {
+      expect((await client.get(`/segment/definitions?${query}`)).status).toBe(400);
+    }
+  });
+});
