@@ -33,7 +33,6 @@ beforeAll(async () => {
   client = createUpstreamClient({
     baseUrl: fake.baseUrl,
     maxAttempts: 1,
-    timeoutMs: 300,
     breakerThreshold: 1_000,
   });
 });
@@ -227,8 +226,15 @@ describe('bodies that are not what the API documents', () => {
 
 describe('faults', () => {
   it('a hanging upstream → UPSTREAM_TIMEOUT with the request id sent', async () => {
+    const impatient = createUpstreamClient({
+      baseUrl: fake.baseUrl,
+      maxAttempts: 1,
+      timeoutMs: 300,
+    });
     fake.respondWith([{ hang: true }]);
-    const error = await failureOf(client.getJob(tenant, 'job-1'));
+    const error = await failureOf(impatient.getJob(tenant, 'job-1')).finally(() =>
+      impatient.close(),
+    );
     expect(error).toBeInstanceOf(UpstreamTimeoutError);
     expect(error.code).toBe('UPSTREAM_TIMEOUT');
     expect(error.message).toContain('within 300 ms');

@@ -158,7 +158,7 @@ describe('retries of idempotent calls', () => {
     ['a dropped connection', { destroy: true }],
     ['a timeout', { hang: true }],
   ])('retries a read after %s', async (_name, failure) => {
-    const client = makeClient({ timeoutMs: 200 });
+    const client = makeClient({ timeoutMs: 1_000 });
     fake.respondWith([failure, ok]);
     await expect(client.getJob(tenant, 'job-1')).resolves.toMatchObject({ id: 'job-1' });
     expect(fake.requests).toHaveLength(2);
@@ -428,10 +428,19 @@ describe('circuit breaker', () => {
     fake.respondWith([{ status: 503 }, { status: 503 }, { status: 503 }]);
     for (let index = 0; index < 3; index += 1) await failureOf(client.getJob(tenantA, 'job-1'));
     advance(10_000);
-    fake.respondWith([{ ...ok, delayMs: 100 }]);
+    // The probe's answer waits until the concurrent call has been refused.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    fake.respondWith(async () => {
+      await released;
+      return ok;
+    });
     const probe = client.getJob(tenantA, 'job-1');
     await fake.waitForRequests(4);
     expect((await failureOf(client.getJob(tenantA, 'job-1'))).message).toContain('circuit open');
+    release();
     await expect(probe).resolves.toMatchObject({ id: 'job-1' });
     expect(fake.requests).toHaveLength(4);
   });
