@@ -297,6 +297,29 @@ describe('watchJobs: errors', () => {
     expect(asksForKnown.isDone).toBe(true);
   });
 
+  it('keeps a subscription through a per-item upstream fault and resumes after it', async () => {
+    setup();
+    const tenant = testTenant('a');
+    upstream.setJob(tenant, 'flaky', 'QUEUED');
+    const subscriber = record(watcher.watchJobs(tenant, ['flaky']));
+    await settle();
+    const fault = new UpstreamUnavailableError('expected a job, but the entry held a 503', {
+      method: 'POST',
+      path: '/segment/jobs/bulk-get',
+      status: 503,
+    });
+    upstream.failItem(tenant, 'flaky', fault);
+    upstream.setJob(tenant, 'flaky', 'PROCESSING');
+    await ticks(3);
+    expect(subscriber.error).toBeUndefined();
+    expect(subscriber.isDone).toBe(false);
+    upstream.failItem(tenant, 'flaky', undefined);
+    upstream.setJob(tenant, 'flaky', 'SUCCEEDED');
+    await ticks(1);
+    expect(moves(subscriber)).toEqual(['flaky:*>QUEUED', 'flaky:QUEUED>SUCCEEDED']);
+    expect(subscriber.isDone).toBe(true);
+  });
+
   it.each([
     [
       '401',

@@ -300,8 +300,15 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     for (const id of ids) {
       const entry = result.get(id);
       if (entry === undefined) continue;
-      if (entry instanceof Error) failJob(id, entry);
-      else observe(entry, observedAt, 'poll');
+      if (entry instanceof UpstreamNotFoundError) failJob(id, entry);
+      else if (entry instanceof Error) {
+        // A per-item fault (an upstream 5xx entry, an unreadable job) says nothing about whether
+        // the job exists: keep the last known state and look again next tick.
+        logger.warn(
+          { ...logContext(), jobId: id, err: describeError(entry) },
+          'the upstream could not return this job; keeping its last known state',
+        );
+      } else observe(entry, observedAt, 'poll');
     }
   };
 

@@ -1,7 +1,7 @@
 // An in-memory stand-in for the upstream client, for the watcher's unit tests: jobs per tenant,
 // scripted failures and stalls, and a record of every call. Never used outside tests.
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../../domain/index.ts';
-import { UpstreamNotFoundError } from '../../upstream/errors.ts';
+import { type UpstreamError, UpstreamNotFoundError } from '../../upstream/errors.ts';
 import type {
   BulkGetResult,
   CallOptions,
@@ -24,6 +24,8 @@ export interface FakeUpstream extends UpstreamClient {
   setJob(tenant: Tenant, id: string, status: SegmentJobStatus): SegmentJobModel;
   /** Every call for the tenant rejects with this error until cleared with `undefined`. */
   failTenant(tenant: Tenant, error: Error | undefined): void;
+  /** Bulk-gets answer this error for one id (a per-item fault) until cleared with `undefined`. */
+  failItem(tenant: Tenant, id: string, error: UpstreamError | undefined): void;
   /** Every call for the tenant stays unanswered until cleared with `false`. */
   stallTenant(tenant: Tenant, isStalled: boolean): void;
 }
@@ -44,6 +46,7 @@ export function createFakeUpstream(options: { now?: () => number } = {}): FakeUp
   const now = options.now ?? Date.now;
   const jobsByTenant = new Map<string, Map<string, SegmentJobModel>>();
   const failures = new Map<string, Error>();
+  const itemFailures = new Map<string, UpstreamError>();
   const stalls = new Map<string, Array<() => void>>();
   const calls: RecordedCall[] = [];
   let clock = 1_700_000_000_000;
@@ -100,6 +103,11 @@ export function createFakeUpstream(options: { now?: () => number } = {}): FakeUp
       if (error === undefined) failures.delete(tenant.key);
       else failures.set(tenant.key, error);
     },
+    failItem(tenant, id, error) {
+      const key = `${tenant.key}\u0000${id}`;
+      if (error === undefined) itemFailures.delete(key);
+      else itemFailures.set(key, error);
+    },
     stallTenant(tenant, isStalled) {
       if (isStalled) {
         if (!stalls.has(tenant.key)) stalls.set(tenant.key, []);
@@ -114,7 +122,10 @@ export function createFakeUpstream(options: { now?: () => number } = {}): FakeUp
       return answer(tenant, () => {
         const jobs = jobsOf(tenant);
         const result: BulkGetResult = new Map();
-        for (const id of ids) result.set(id, jobs.get(id) ?? notFound(id));
+        for (const id of ids) {
+          const itemFailure = itemFailures.get(`${tenant.key}\u0000${id}`);
+          result.set(id, itemFailure ?? jobs.get(id) ?? notFound(id));
+        }
         return result;
       });
     },
