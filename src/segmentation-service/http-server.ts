@@ -1,6 +1,6 @@
 // The node:http transport of the embedded service: request ids, credentials, bounded JSON
 // bodies, dispatch through the router, and every failure turned into a documented error body.
-// It tracks its sockets so stop() really closes; it holds no API logic of its own.
+// close() also ends idle keep-alive sockets so a stop really stops; no API logic lives here.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

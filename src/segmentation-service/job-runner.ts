@@ -3,8 +3,7 @@
 // The store is the truth: every step re-reads the job. It never answers HTTP.
 
 import type { DefinitionDocument, SegmentExpression } from './definition-document.ts';
-import type { JobDocument, JobErrorEntry } from './job-document.ts';
-import { endedMetrics, withStatus } from './job-document.ts';
+import { endedMetrics, type JobDocument, type JobErrorEntry, withStatus } from './job-document.ts';
 import { type StagedMemberships, stageMemberships } from './membership-drafts.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import {

@@ -7,8 +7,7 @@ import Database from 'better-sqlite3';
 import { isFinal, SEGMENT_JOB_STATUSES, type SegmentJobStatus } from '../domain/index.ts';
 import type { DefinitionDocument } from './definition-document.ts';
 import type { JobDocument } from './job-document.ts';
-import type { DefinitionListQuery, JobListQuery } from './list-query.ts';
-import { matchesProperty } from './list-query.ts';
+import { type DefinitionListQuery, type JobListQuery, matchesProperty } from './list-query.ts';
 import { defaultMergePolicyId, type TenantScope } from './tenant-scope.ts';
 
 /** File name of the database inside the data dir. */
