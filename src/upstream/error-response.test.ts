@@ -92,4 +92,19 @@ describe('errorFromResponse', () => {
     expect(errorFromResponse(base).requestId).toBe('from-body');
     expect(errorFromResponse({ ...base, body: undefined }).requestId).toBe('sent');
   });
+
+  it.each([
+    [400, 'unknown segment ids: seg-9'],
+    [422, 'unknown segment ids: seg-9'],
+    [500, 'Bad request'],
+  ])('a %i says %s', (status, expected) => {
+    const body = {
+      title: 'Bad request',
+      status,
+      errors: { [String(status)]: [{ code: 'UPAPI-1', message: 'unknown segment ids: seg-9' }] },
+    };
+    const error = errorFromResponse({ method: 'POST', path: '/segment/jobs', status, body });
+    expect(error.message).toContain(expected);
+    if (status >= 500) expect(error.message).not.toContain('seg-9');
+  });
 });

@@ -18,6 +18,8 @@ export interface ErrorBodySummary {
   requestId?: string | undefined;
   /** The upstream's own short description, sanitised. */
   title?: string | undefined;
+  /** The upstream's most specific description of what was wrong, sanitised. */
+  explanation?: string | undefined;
 }
 
 /** Longest upstream title kept in a message. */
@@ -47,6 +49,10 @@ export function summarizeErrorBody(
     textOf(firstNested?.message) ??
     textOf(body.detail);
   if (title !== undefined) summary.title = sanitizeText(title, secrets);
+  // The nested error or the detail says what was wrong; the title often only names the kind
+  // of failure ("Bad request").
+  const explanation = textOf(firstNested?.message) ?? textOf(body.detail);
+  if (explanation !== undefined) summary.explanation = sanitizeText(explanation, secrets);
   return summary;
 }
 
@@ -76,7 +82,10 @@ export function errorFromResponse(context: ErrorResponseContext): UpstreamError 
     upstreamCode: summary.upstreamCode,
     requestId: safeId(context.headerRequestId) ?? summary.requestId ?? context.sentRequestId,
   };
-  const said = summary.title === undefined ? '' : `: ${summary.title}`;
+  // A client error's explanation tells the caller what to fix; a server error's detail is the
+  // upstream's internals, so only its title is kept.
+  const text = context.status < 500 ? (summary.explanation ?? summary.title) : summary.title;
+  const said = text === undefined ? '' : `: ${text}`;
   const head = `upstream answered ${context.status} to ${context.method} ${context.path}`;
   switch (true) {
     case context.status === 400 || context.status === 422:
