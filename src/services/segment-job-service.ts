@@ -61,6 +61,8 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
   const { upstream } = options;
   const callOptions = options.callOptions ?? {};
   let scope: { tenant: Tenant; loaders: Loaders } | undefined;
+  // List calls in flight in this request: lookups wait for them, since they prime the loader.
+  const pendingLists = new Set<Promise<unknown>>();
 
   // Resolving lazily keeps operations that never reach the upstream ({ __typename },
   // introspection) free of credentials.
@@ -70,6 +72,16 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
       scope = { tenant, loaders: createLoaders(tenant, upstream, callOptions) };
     }
     return scope;
+  }
+
+  /**
+   * Waits for list calls this operation has started. Root fields resolve side by side, so a
+   * lookup next to a list would otherwise go out before the list's jobs are primed; one
+   * microtask first lets every sibling resolver start.
+   */
+  async function settleLists(): Promise<void> {
+    await Promise.resolve();
+    if (pendingLists.size > 0) await Promise.allSettled([...pendingLists]);
   }
 
   async function loadForMutation(id: string): Promise<SegmentJobModel> {
@@ -87,8 +99,10 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
 
   return {
     async get(id) {
+      const { loaders } = requestScope();
+      await settleLists();
       try {
-        return await requestScope().loaders.segmentJob.load(id);
+        return await loaders.segmentJob.load(id);
       } catch (error) {
         throw toQueryError(error);
       }
@@ -96,6 +110,7 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
 
     async getMany(ids) {
       const { loaders } = requestScope();
+      await settleLists();
       try {
         return await Promise.all(ids.map((id) => loaders.segmentJob.load(id)));
       } catch (error) {
@@ -105,8 +120,8 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
 
     async list(query) {
       const { tenant, loaders } = requestScope();
-      try {
-        const page = await upstream.listJobs(
+      const listing = upstream
+        .listJobs(
           tenant,
           {
             start: query.offset,
@@ -117,8 +132,14 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
               query.segmentId === undefined ? undefined : [segmentIdFilter(query.segmentId)],
           },
           callOptions,
-        );
-        loaders.primeJobs(page.jobs);
+        )
+        .then((page) => {
+          loaders.primeJobs(page.jobs);
+          return page;
+        });
+      pendingLists.add(listing);
+      try {
+        const page = await listing;
         return {
           offset: query.offset,
           totalCount: page.totalCount,
@@ -127,6 +148,8 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
         };
       } catch (error) {
         throw toQueryError(error);
+      } finally {
+        pendingLists.delete(listing);
       }
     },
 

@@ -1,0 +1,206 @@
+// The gateway's HTTP server: graphql-yoga on node:http at /graphql (GraphQL, GraphiQL), health
+// endpoints, a cheap body limit, and graceful shutdown over tracked sockets. Building and
+// starting are separate so tests and main decide ports; WebSocket transports attach to `server`.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { NoSchemaIntrospectionCustomRule, parse } from 'graphql';
+import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/index.ts';
+import { schema } from '../schema/index.ts';
+import type { TenantResolver } from '../tenants/index.ts';
+import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
+import { type BodyRefusal, checkDeclaredSize, readStreamedBody } from './body-limit.ts';
+import { GRAPHIQL_DEFAULT_QUERY, graphiqlHeaders } from './graphiql.ts';
+import { answerHealth, answerReady, HEALTH_PATH, READY_PATH, sendJson } from './health.ts';
+import { createOperationLimitsRule } from './operation-limits.ts';
+import { useOperationLog } from './operation-log.ts';
+import {
+  createRequestContext,
+  type InitialContext,
+  type RequestContext,
+} from './request-context.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface BuildAppOptions {
+  config: Pick<
+    GatewayConfig,
+    'auth' | 'graphql' | 'allowedOrigins' | 'upstream' | 'shutdownTimeoutMs'
+  >;
+  upstream: UpstreamClient;
+  tenants: Pick<TenantResolver, 'fromHeaders' | 'fromConnectionParams'>;
+  logger: Logger;
+  /** Observes every upstream HTTP attempt made for a GraphQL operation. */
+  onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
+  /** Extra yoga plugins (e.g. for subscriptions), after the gateway's own. */
+  plugins?: Plugin<RequestContext>[] | undefined;
+}
+
+export interface StartedApp {
+  /** The GraphQL endpoint (and GraphiQL in a browser), e.g. `http://127.0.0.1:4000/graphql`. */
+  url: string;
+  port: number;
+}
+
+export interface App {
+  /** Listens on `port` (0: any free port) and `host`. @default port 4000, host '127.0.0.1' */
+  start(port?: number, host?: string): Promise<StartedApp>;
+  /**
+   * Stops accepting, lets in-flight requests finish (up to `config.shutdownTimeoutMs`, then
+   * closes what is left), closes idle keep-alive sockets, and runs the `onStop` callbacks first.
+   */
+  stop(): Promise<void>;
+  /** Registers work to run at the start of `stop()` (e.g. closing WebSocket transports). */
+  onStop(callback: () => Promise<void> | void): void;
+  readonly server: Server;
+  // biome-ignore lint/suspicious/noExplicitAny: the yoga instance is shared with transports that do not know the context types
+  readonly yoga: YogaServerInstance<any, any>;
+}
+
+/** Adapts pino to the logger yoga wants, keeping its messages at their level. */
+function yogaLogger(logger: Logger): YogaLogger {
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      if (first instanceof Error) logger[level]({ err: first }, first.message);
+      else logger[level]({ details: rest.length > 0 ? rest : undefined }, String(first));
+    };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** Parse with a token cap and validate with the operation limits (and no introspection if off). */
+function useGraphqlLimits(limits: GatewayConfig['graphql']): Plugin {
+  const limitsRule = createOperationLimitsRule(limits);
+  return {
+    onParse({ setParseFn }) {
+      setParseFn((source, options) => parse(source, { ...options, maxTokens: limits.maxTokens }));
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(limitsRule);
+      if (!limits.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+function refuse(response: ServerResponse, refusal: BodyRefusal): void {
+  // The rest of the body is not read: close the connection rather than reuse it.
+  response.setHeader('connection', 'close');
+  sendJson(response, refusal.status, {
+    errors: [{ message: refusal.message, extensions: { code: refusal.code } }],
+  });
+}
+
+/** Builds the gateway's HTTP app; nothing listens until `start()`. */
+export function buildApp(options: BuildAppOptions): App {
+  const { config, upstream, tenants, logger } = options;
+  const limitBytes = config.graphql.maxBodyBytes;
+
+  const yoga = createYoga<Record<string, unknown>, RequestContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    healthCheckEndpoint: HEALTH_PATH,
+    // Replaced by the cheaper limit in the request handler below (see body-limit.ts).
+    maxRequestBodySize: false,
+    maskedErrors: { isDev: false },
+    logging: yogaLogger(logger.child({ component: 'yoga' })),
+    cors: config.allowedOrigins.length > 0 ? { origin: [...config.allowedOrigins] } : undefined,
+    graphiql: {
+      title: 'Segment jobs gateway',
+      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+      ...(graphiqlHeaders(config.auth) === undefined
+        ? {}
+        : { headers: graphiqlHeaders(config.auth) }),
+    },
+    renderGraphiQL,
+    context: (initial) =>
+      createRequestContext(initial as InitialContext, {
+        tenants,
+        upstream,
+        onUpstreamCall: options.onUpstreamCall,
+      }),
+    plugins: [
+      useGraphqlLimits(config.graphql),
+      useOperationLog(logger),
+      ...(options.plugins ?? []),
+    ],
+  });
+
+  const sockets = new Map<Socket, { inFlight: number }>();
+  const stopCallbacks: (() => Promise<void> | void)[] = [];
+  let isStopping = false;
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?', 1)[0];
+    if (path === HEALTH_PATH) return answerHealth(response);
+    if (path === READY_PATH) return answerReady(response, upstream, config.upstream.timeoutMs);
+    if (request.method === 'POST') {
+      const size = checkDeclaredSize(request, limitBytes);
+      if (typeof size === 'object') return refuse(response, size);
+      if (size === 'streamed') {
+        const body = await readStreamedBody(request, limitBytes);
+        if (!Buffer.isBuffer(body)) return refuse(response, body);
+        // A body already read: yoga takes it as is instead of reading the stream again.
+        Object.assign(request, { body });
+      }
+    }
+    await yoga.requestListener(request, response);
+  }
+
+  const server = createServer((request, response) => {
+    const tracked = sockets.get(request.socket);
+    if (tracked) tracked.inFlight += 1;
+    response.once('close', () => {
+      if (tracked) tracked.inFlight -= 1;
+      // Once stopping, a socket is closed as soon as its last response is out.
+      if (isStopping && tracked?.inFlight === 0) request.socket.end();
+    });
+    if (isStopping) response.setHeader('connection', 'close');
+    handle(request, response).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!response.headersSent)
+        sendJson(response, 500, { errors: [{ message: 'Unexpected error.' }] });
+      else response.destroy();
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.set(socket, { inFlight: 0 });
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  return {
+    server,
+    yoga,
+    onStop(callback) {
+      stopCallbacks.push(callback);
+    },
+    start(port = 4000, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve({ url: `http://${urlHost}:${address.port}${GRAPHQL_PATH}`, port: address.port });
+        });
+      });
+    },
+    async stop() {
+      if (isStopping) return;
+      isStopping = true;
+      for (const callback of stopCallbacks) await callback();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const [socket, state] of sockets) if (state.inFlight === 0) socket.end();
+      const deadline = setTimeout(() => {
+        logger.warn({ openSockets: sockets.size }, 'shutdown timeout: closing open connections');
+        server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      deadline.unref();
+      await closed;
+      clearTimeout(deadline);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The GraphQL context of one operation: the caller's tenant (resolved once, on first use), the
+// job services with their loaders, and the request's upstream call counter for the log line.
+import { createGraphQLError } from 'graphql-yoga';
+import type { Tenant } from '../domain/index.ts';
+import type { GatewayContext } from '../schema/index.ts';
+import { createSegmentJobService } from '../services/segment-job-service.ts';
+import { TenantAuthError, type TenantResolver } from '../tenants/index.ts';
+import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
+
+/** What the server records about one operation, for its log line. */
+export interface RequestState {
+  /** Upstream HTTP attempts made for this operation so far. */
+  upstreamCalls: number;
+  /** Set once the caller's tenant is resolved. */
+  tenant: Tenant | undefined;
+}
+
+export interface RequestContext extends GatewayContext {
+  readonly requestState: RequestState;
+}
+
+/** What yoga (HTTP) or graphql-ws hands the context factory. */
+export interface InitialContext {
+  request?: { headers: Headers; signal?: AbortSignal | undefined } | undefined;
+  /** Present for operations over graphql-ws: the `connection_init` payload. */
+  connectionParams?: unknown;
+}
+
+export interface RequestContextOptions {
+  tenants: Pick<TenantResolver, 'fromHeaders' | 'fromConnectionParams'>;
+  upstream: UpstreamClient;
+  /** Called for every upstream HTTP attempt, after the per-request count. */
+  onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
+}
+
+function unauthenticated(error: TenantAuthError) {
+  return createGraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+/** Creates the context of one operation from what the transport received. */
+export function createRequestContext(
+  initial: InitialContext,
+  options: RequestContextOptions,
+): RequestContext {
+  const requestState: RequestState = { upstreamCalls: 0, tenant: undefined };
+  const isWebSocket = 'connectionParams' in initial;
+  const resolveTenant = (): Tenant => {
+    try {
+      const tenant = isWebSocket
+        ? options.tenants.fromConnectionParams(initial.connectionParams)
+        : options.tenants.fromHeaders(initial.request?.headers ?? new Headers());
+      requestState.tenant = tenant;
+      return tenant;
+    } catch (error) {
+      // Refused before any upstream call, with the header at fault named and no value echoed.
+      throw error instanceof TenantAuthError ? unauthenticated(error) : error;
+    }
+  };
+  const jobs = createSegmentJobService({
+    resolveTenant,
+    upstream: options.upstream,
+    callOptions: {
+      signal: initial.request?.signal,
+      onCall: (event) => {
+        requestState.upstreamCalls += 1;
+        options.onUpstreamCall?.(event);
+      },
+    },
+  });
+  return { jobs, requestState };
+}

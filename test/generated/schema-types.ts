@@ -1,0 +1,411 @@
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An instant, as an ISO-8601 string in UTC (e.g. 2024-01-31T12:00:00.000Z). Inputs must carry a zone (Z or ±hh:mm). */
+  DateTime: { input: string; output: string; }
+};
+
+/** An expected failure with no more specific type; read code and message. */
+export type BaseError = Error & {
+  __typename: 'BaseError';
+  /** A stable code: BAD_USER_INPUT, NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or UPSTREAM_OUTCOME_UNKNOWN. */
+  code: Scalars['String']['output'];
+  /** What went wrong, in words a person can act on. */
+  message: Scalars['String']['output'];
+};
+
+/** The job after the cancel request, or why it could not be cancelled. */
+export type CancelSegmentJobResult = BaseError | CancelSegmentJobSuccess | NotFoundError | RateLimitedError | UpstreamError | ValidationError;
+
+/** The cancel request was accepted. */
+export type CancelSegmentJobSuccess = {
+  __typename: 'CancelSegmentJobSuccess';
+  /** The job as it stands after the request (CANCELLING or already final). For a job that had already finished, the state read just before the request. */
+  job: SegmentJob;
+};
+
+/** Exactly one of segmentIds (1..1500 ids) or allSegments: true. */
+export type CreateSegmentJobInput = {
+  /** true: evaluate every segment definition. */
+  allSegments?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The XDM schema an all-segments job evaluates. */
+  schemaName?: InputMaybe<Scalars['String']['input']>;
+  /** The segment definitions to evaluate: 1 to 1500 distinct, non-empty ids. */
+  segmentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+/** The created job, or why it was not created. */
+export type CreateSegmentJobResult = BaseError | CreateSegmentJobSuccess | NotFoundError | RateLimitedError | UpstreamError | ValidationError;
+
+/** The job was created. */
+export type CreateSegmentJobSuccess = {
+  __typename: 'CreateSegmentJobSuccess';
+  /** The new job, as the upstream created it (NEW). */
+  job: SegmentJob;
+};
+
+/** Every expected failure a mutation can return implements Error: switch on __typename, or read code and message. */
+export type Error = {
+  /** A stable code: BAD_USER_INPUT, NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or UPSTREAM_OUTCOME_UNKNOWN. */
+  code: Scalars['String']['output'];
+  /** What went wrong, in words a person can act on. */
+  message: Scalars['String']['output'];
+};
+
+/** Profiles evaluated under one merge policy. */
+export type MergePolicyProfileCount = {
+  __typename: 'MergePolicyProfileCount';
+  /** Profiles evaluated under it. */
+  count: Scalars['Float']['output'];
+  /** The merge policy id. */
+  mergePolicyId: Scalars['ID']['output'];
+};
+
+/** The merge policy a segment definition evaluates profiles under. */
+export type MergePolicyRef = {
+  __typename: 'MergePolicyRef';
+  /** The merge policy id. */
+  id: Scalars['ID']['output'];
+  /** The merge policy version used. */
+  version: Scalars['Float']['output'];
+};
+
+/** Create and cancel segment jobs. */
+export type Mutation = {
+  __typename: 'Mutation';
+  /** Cancels a job. A running job moves to CANCELLING, then CANCELLED. A job that had already finished is deleted by the upstream; the answer is then its last known state. */
+  cancelSegmentJob: CancelSegmentJobResult;
+  /** Starts a job. Expected failures (bad input, unknown definitions, too many jobs in progress, upstream down) are returned as typed errors. */
+  createSegmentJob: CreateSegmentJobResult;
+};
+
+
+/** Create and cancel segment jobs. */
+export type MutationCancelSegmentJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Create and cancel segment jobs. */
+export type MutationCreateSegmentJobArgs = {
+  input: CreateSegmentJobInput;
+};
+
+/** Profiles that qualified for a segment, by identity namespace. */
+export type NamespaceCount = {
+  __typename: 'NamespaceCount';
+  /** Profiles with an identity in that namespace. */
+  count: Scalars['Float']['output'];
+  /** The identity namespace code. */
+  namespace: Scalars['String']['output'];
+};
+
+/** The Segmentation Service does not know the id for this org and sandbox. */
+export type NotFoundError = Error & {
+  __typename: 'NotFoundError';
+  /** A stable code: BAD_USER_INPUT, NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or UPSTREAM_OUTCOME_UNKNOWN. */
+  code: Scalars['String']['output'];
+  /** The id that was not found, when the operation named a single id. */
+  id: Maybe<Scalars['ID']['output']>;
+  /** What went wrong, in words a person can act on. */
+  message: Scalars['String']['output'];
+};
+
+/** Where a page sits in its list. Pass endCursor as after to get the next page. */
+export type PageInfo = {
+  __typename: 'PageInfo';
+  /** The cursor of the last item; null on an empty page. */
+  endCursor: Maybe<Scalars['String']['output']>;
+  /** True when more items follow. */
+  hasNextPage: Scalars['Boolean']['output'];
+  /** True when items come before this page. */
+  hasPreviousPage: Scalars['Boolean']['output'];
+  /** The cursor of the first item; null on an empty page. */
+  startCursor: Maybe<Scalars['String']['output']>;
+};
+
+/** Read segment jobs of the caller’s org and sandbox. */
+export type Query = {
+  __typename: 'Query';
+  /** One job; null when the upstream does not know it (for this tenant). */
+  segmentJob: Maybe<SegmentJob>;
+  /** A page of jobs, newest first unless sorted otherwise. `first` is 1..100. */
+  segmentJobs: SegmentJobConnection;
+  /** Many jobs by id (1..100), in the order asked; null for an id the upstream does not know. */
+  segmentJobsByIds: Array<Maybe<SegmentJob>>;
+};
+
+
+/** Read segment jobs of the caller’s org and sandbox. */
+export type QuerySegmentJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read segment jobs of the caller’s org and sandbox. */
+export type QuerySegmentJobsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  segmentId: InputMaybe<Scalars['ID']['input']>;
+  sort: InputMaybe<SegmentJobSort>;
+  status: InputMaybe<SegmentJobStatus>;
+};
+
+
+/** Read segment jobs of the caller’s org and sandbox. */
+export type QuerySegmentJobsByIdsArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+/** The Segmentation Service refused because too many jobs are in progress or requests come too fast. Retry later. */
+export type RateLimitedError = Error & {
+  __typename: 'RateLimitedError';
+  /** A stable code: BAD_USER_INPUT, NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or UPSTREAM_OUTCOME_UNKNOWN. */
+  code: Scalars['String']['output'];
+  /** What went wrong, in words a person can act on. */
+  message: Scalars['String']['output'];
+  /** Seconds to wait before retrying, when the upstream said (Retry-After). */
+  retryAfterSeconds: Maybe<Scalars['Float']['output']>;
+};
+
+/** The sandbox a job runs in. */
+export type Sandbox = {
+  __typename: 'Sandbox';
+  /** True for the org’s default sandbox. */
+  isDefault: Maybe<Scalars['Boolean']['output']>;
+  /** The sandbox id. */
+  sandboxId: Maybe<Scalars['String']['output']>;
+  /** The sandbox name (as sent in x-sandbox-name). */
+  sandboxName: Scalars['String']['output'];
+  /** production or development. */
+  type: Maybe<Scalars['String']['output']>;
+};
+
+/** A segment definition a job evaluates. */
+export type Segment = {
+  __typename: 'Segment';
+  /** The definition’s expression, when the upstream includes it. */
+  expression: Maybe<SegmentExpression>;
+  /** The segment definition id. */
+  id: Scalars['ID']['output'];
+  /** The merge policy and its version, when the upstream includes it. */
+  mergePolicy: Maybe<MergePolicyRef>;
+  /** The id of the merge policy the definition uses. */
+  mergePolicyId: Maybe<Scalars['ID']['output']>;
+  /** The definition version the job evaluated, when the upstream says. */
+  version: Maybe<Scalars['Float']['output']>;
+};
+
+/** The rule a segment definition evaluates. */
+export type SegmentExpression = {
+  __typename: 'SegmentExpression';
+  /** How value is written, e.g. pql/text or pql/json. */
+  format: Scalars['String']['output'];
+  /** The expression language, e.g. PQL. */
+  type: Scalars['String']['output'];
+  /** The expression itself. */
+  value: Scalars['String']['output'];
+};
+
+/** An asynchronous run that evaluates segment definitions over the profile store. */
+export type SegmentJob = {
+  __typename: 'SegmentJob';
+  /** True when the job runs every segment definition (the upstream shows segmentId '*'). */
+  allSegments: Scalars['Boolean']['output'];
+  /** The batch the job wrote its results to. */
+  batchId: Maybe<Scalars['String']['output']>;
+  /** The id of the job at the compute gateway. */
+  computeGatewayJobId: Maybe<Scalars['String']['output']>;
+  /** The numeric id of the compute job. */
+  computeJobId: Maybe<Scalars['Float']['output']>;
+  /** When the job was created. */
+  creationTime: Maybe<Scalars['DateTime']['output']>;
+  /** When the job was created, in epoch milliseconds (as the upstream sent it). */
+  creationTimeMs: Maybe<Scalars['Float']['output']>;
+  /** Errors the upstream recorded on the job; empty when none. */
+  errors: Array<SegmentJobErrorDetail>;
+  /** The job id. */
+  id: Scalars['ID']['output'];
+  /** The IMS organization that owns the job. */
+  imsOrgId: Scalars['String']['output'];
+  /** True once the status can no longer change (SUCCEEDED, FAILED, CANCELLED). */
+  isFinal: Scalars['Boolean']['output'];
+  /** What the job measured; partial while it runs, null before it starts. */
+  metrics: Maybe<SegmentJobMetrics>;
+  /** The profile store instance, e.g. ups. */
+  profileInstanceId: Maybe<Scalars['String']['output']>;
+  /** Scheduling details, when a schedule started the job. */
+  properties: Maybe<SegmentJobProperties>;
+  /** The upstream request that created the job. */
+  requestId: Maybe<Scalars['String']['output']>;
+  /** The sandbox the job runs in. */
+  sandbox: Maybe<Sandbox>;
+  /** The XDM schema evaluated, e.g. _xdm.context.profile. */
+  schemaName: Maybe<Scalars['String']['output']>;
+  /** The definitions the job evaluates; empty when allSegments is true. */
+  segments: Array<Segment>;
+  /** What started the job, e.g. scheduler or api. */
+  source: Maybe<Scalars['String']['output']>;
+  /** The lifecycle status. */
+  status: SegmentJobStatus;
+  /** When the job last changed, in epoch seconds (as the upstream sent it). */
+  updateEpoch: Maybe<Scalars['Float']['output']>;
+  /** When the job last changed. */
+  updateTime: Maybe<Scalars['DateTime']['output']>;
+  /** When the job last changed, in epoch milliseconds (as the upstream sent it). */
+  updateTimeMs: Maybe<Scalars['Float']['output']>;
+};
+
+/** A page of jobs. */
+export type SegmentJobConnection = {
+  __typename: 'SegmentJobConnection';
+  /** The jobs of this page, in order. */
+  edges: Array<SegmentJobEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Jobs that match the filters, across all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One job in a page, with its cursor. */
+export type SegmentJobEdge = {
+  __typename: 'SegmentJobEdge';
+  /** Opaque; pass as after to start the next page after this job. */
+  cursor: Scalars['String']['output'];
+  /** The job. */
+  node: SegmentJob;
+};
+
+/** An error the upstream recorded on a job (e.g. why it FAILED). */
+export type SegmentJobErrorDetail = {
+  __typename: 'SegmentJobErrorDetail';
+  /** The upstream’s error code. */
+  code: Maybe<Scalars['String']['output']>;
+  /** The upstream’s message. */
+  message: Maybe<Scalars['String']['output']>;
+};
+
+/** What a job measured. Partial while the job runs. */
+export type SegmentJobMetrics = {
+  __typename: 'SegmentJobMetrics';
+  /** The segmentation phase alone. */
+  profileSegmentationTime: Maybe<TimeWindow>;
+  /** One entry per segment definition, joining the upstream’s per-segment maps. */
+  segments: Array<SegmentMetrics>;
+  /** Profiles evaluated. Counts can exceed 2^31: never fail to serialize a large count. */
+  totalProfiles: Maybe<Scalars['Float']['output']>;
+  /** Profiles evaluated, per merge policy; empty when not reported. */
+  totalProfilesByMergePolicy: Array<MergePolicyProfileCount>;
+  /** The whole job, from start to end. */
+  totalTime: Maybe<TimeWindow>;
+};
+
+/** Scheduling details of a job started by a schedule. */
+export type SegmentJobProperties = {
+  __typename: 'SegmentJobProperties';
+  /** The schedule’s run id. */
+  runId: Maybe<Scalars['String']['output']>;
+  /** The schedule that started the job. */
+  scheduleId: Maybe<Scalars['String']['output']>;
+};
+
+/** How to order jobs. */
+export type SegmentJobSort = {
+  /** Which way. */
+  direction: SortDirection;
+  /** What to sort by. */
+  field: SegmentJobSortField;
+};
+
+/** What to sort jobs by. */
+export type SegmentJobSortField =
+  /** When the job was created. */
+  | 'CREATION_TIME'
+  /** The job status, by name. */
+  | 'STATUS'
+  /** When the job last changed. */
+  | 'UPDATE_TIME';
+
+/** Where a job is in its lifecycle: NEW → QUEUED → PROCESSING → SUCCEEDED or FAILED; a cancel goes through CANCELLING to CANCELLED. */
+export type SegmentJobStatus =
+  /** Stopped by a cancel. Final. */
+  | 'CANCELLED'
+  /** A cancel was requested; the job is stopping. */
+  | 'CANCELLING'
+  /** Finished with errors (see errors). Final. */
+  | 'FAILED'
+  /** Created, not yet queued. */
+  | 'NEW'
+  /** Evaluating profiles. */
+  | 'PROCESSING'
+  /** Waiting for compute. */
+  | 'QUEUED'
+  /** Finished; metrics are complete. Final. */
+  | 'SUCCEEDED';
+
+/** The counts of one segment definition in a job. */
+export type SegmentMetrics = {
+  __typename: 'SegmentMetrics';
+  /** Qualified profiles by identity namespace; empty when not reported. */
+  byNamespace: Array<NamespaceCount>;
+  /** Profiles that left the segment in this run. */
+  exited: Maybe<Scalars['Float']['output']>;
+  /** Profiles that qualified in this run. */
+  qualified: Maybe<Scalars['Float']['output']>;
+  /** Profiles that entered the segment in this run. */
+  realized: Maybe<Scalars['Float']['output']>;
+  /** The segment definition id. */
+  segmentId: Scalars['ID']['output'];
+};
+
+/** Sort order. */
+export type SortDirection =
+  /** Smallest, oldest or first in the alphabet first. */
+  | 'ASC'
+  /** Largest, newest or last in the alphabet first. */
+  | 'DESC';
+
+/** A start/end/total time window. While a job runs, parts are missing (null). */
+export type TimeWindow = {
+  __typename: 'TimeWindow';
+  /** End, as a DateTime. */
+  endTime: Maybe<Scalars['DateTime']['output']>;
+  /** End, in epoch milliseconds. */
+  endTimeInMs: Maybe<Scalars['Float']['output']>;
+  /** Start, as a DateTime. */
+  startTime: Maybe<Scalars['DateTime']['output']>;
+  /** Start, in epoch milliseconds. */
+  startTimeInMs: Maybe<Scalars['Float']['output']>;
+  /** Duration in milliseconds. */
+  totalTimeInMs: Maybe<Scalars['Float']['output']>;
+};
+
+/** The Segmentation Service failed, did not answer in time, or its answer was lost. With UPSTREAM_OUTCOME_UNKNOWN the job may exist: look before creating it again. */
+export type UpstreamError = Error & {
+  __typename: 'UpstreamError';
+  /** A stable code: BAD_USER_INPUT, NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or UPSTREAM_OUTCOME_UNKNOWN. */
+  code: Scalars['String']['output'];
+  /** What went wrong, in words a person can act on. */
+  message: Scalars['String']['output'];
+  /** The upstream request id, for support tickets. */
+  requestId: Maybe<Scalars['String']['output']>;
+  /** The HTTP status the upstream answered with; null on a timeout or network fault. */
+  status: Maybe<Scalars['Int']['output']>;
+};
+
+/** The input was not acceptable. Nothing was sent to the upstream, or it refused the input. */
+export type ValidationError = Error & {
+  __typename: 'ValidationError';
+  /** A stable code: BAD_USER_INPUT, NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or UPSTREAM_OUTCOME_UNKNOWN. */
+  code: Scalars['String']['output'];
+  /** The input field at fault (e.g. segmentIds), or input when the combination is wrong. */
+  field: Scalars['String']['output'];
+  /** What went wrong, in words a person can act on. */
+  message: Scalars['String']['output'];
+};
