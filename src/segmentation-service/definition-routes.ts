@@ -153,8 +153,10 @@ export function definitionRoutes(options: DefinitionRoutesOptions): Route[] {
       request.scope,
       ids.map((entry) => entry.id),
     );
-    const results: Record<string, DefinitionDocument | BulkGetErrorEntry> = {};
-    for (const { id } of ids) results[id] = found.get(id) ?? bulkGetError(id, 'segment definition');
+    // fromEntries defines own keys, so an id like "__proto__" gets its entry too.
+    const results: Record<string, DefinitionDocument | BulkGetErrorEntry> = Object.fromEntries(
+      ids.map(({ id }) => [id, found.get(id) ?? bulkGetError(id, 'segment definition')]),
+    );
     return { status: 207, body: { results } };
   }
 

@@ -127,10 +127,13 @@ export function jobRoutes(options: JobRoutesOptions): Route[] {
 
   function bulkGet(request: ServiceRequest): ServiceResponse {
     const { ids } = parseBody(bulkGetSchema, request.body, 'bulk-get request');
-    const results: Record<string, JobDocument | BulkGetErrorEntry> = {};
-    for (const { id } of ids) {
-      results[id] = store.getJob(request.scope, id)?.doc ?? bulkGetError(id, 'segment job');
-    }
+    // fromEntries defines own keys, so an id like "__proto__" gets its entry too.
+    const results: Record<string, JobDocument | BulkGetErrorEntry> = Object.fromEntries(
+      ids.map(({ id }) => [
+        id,
+        store.getJob(request.scope, id)?.doc ?? bulkGetError(id, 'segment job'),
+      ]),
+    );
     return { status: 207, body: { results } };
   }
 

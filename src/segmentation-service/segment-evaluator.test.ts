@@ -27,6 +27,31 @@ describe('evaluateSegments', () => {
     expect(outcome.segments[1]?.byNamespace).toEqual({ ECID: 3, Email: 1 });
   });
 
+  it('counts namespaces named like Object.prototype members from zero', async () => {
+    const outcome = await evaluateSegments({
+      profiles: ['constructor', 'toString', 'constructor', '__proto__'].map((namespace, n) => ({
+        identity: `${namespace}\u001f${n}`,
+        namespaces: [namespace],
+        doc: { n },
+      })),
+      segments: [{ id: 'all', mergePolicyId: 'mp', evaluate: () => true }],
+    });
+    if (outcome.kind !== 'done') throw new Error(`expected done, but got ${outcome.kind}`);
+    const metrics = buildMetrics({
+      totalProfiles: 4,
+      segments: outcome.segments,
+      memberCounts: new Map([['all', 4]]),
+      changes: new Map(),
+      jobStartMs: 0,
+      segmentationStartMs: 0,
+      segmentationEndMs: 0,
+      endMs: 0,
+    });
+    expect(JSON.parse(JSON.stringify(metrics.segmentedProfileByNamespaceCounter))).toEqual(
+      JSON.parse('{"all":{"constructor":2,"toString":1,"__proto__":1}}'),
+    );
+  });
+
   it('reports progress once per slice', async () => {
     const seen: number[] = [];
     await evaluateSegments({

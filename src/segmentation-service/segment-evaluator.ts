@@ -62,7 +62,8 @@ export async function evaluateSegments(options: EvaluateOptions): Promise<Evalua
     id: segment.id,
     mergePolicyId: segment.mergePolicyId,
     members: [],
-    byNamespace: {},
+    // No prototype: a namespace named "constructor" or "toString" starts from zero as well.
+    byNamespace: Object.create(null) as Record<string, number>,
   }));
 
   let index = 0;
