@@ -1,11 +1,9 @@
-// Composition root: config → embedded service (when no UPSTREAM_URL) → upstream client →
-// tenants → app → start → graceful shutdown on SIGTERM/SIGINT. Nothing else lives here.
+// Composition root: config → embedded service (when no UPSTREAM_URL) → gateway (client,
+// tenants, bus, watcher, app) → start → graceful shutdown on SIGTERM/SIGINT. Nothing else.
 import { pino } from 'pino';
 import { ConfigError, loadGatewayConfig } from './config/index.ts';
 import { createSegmentationService } from './segmentation-service/index.ts';
-import { buildApp } from './server/app.ts';
-import { createTenantResolver } from './tenants/index.ts';
-import { createUpstreamClient } from './upstream/index.ts';
+import { createGateway } from './server/gateway.ts';
 
 function loadConfig() {
   try {
@@ -32,16 +30,8 @@ const baseUrl = config.upstream.url ?? embeddedStarted?.baseUrl;
 if (baseUrl === undefined)
   throw new Error('expected UPSTREAM_URL or the embedded service, but got neither');
 
-const upstream = createUpstreamClient({
-  ...config.upstream,
-  baseUrl,
-  logger: logger.child({ component: 'upstream' }),
-});
-const tenants = createTenantResolver(config.auth, {
-  logger: logger.child({ component: 'tenants' }),
-});
-const app = buildApp({ config, upstream, tenants, logger });
-const started = await app.start(config.port, config.host);
+const gateway = createGateway({ config, upstreamBaseUrl: baseUrl, logger });
+const started = await gateway.start(config.port, config.host);
 
 logger.info(
   {
@@ -68,8 +58,7 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, config.shutdownTimeoutMs + 1_000);
   deadline.unref();
-  await app.stop();
-  await upstream.close();
+  await gateway.stop();
   await embedded?.stop();
   clearTimeout(deadline);
   logger.info('stopped');

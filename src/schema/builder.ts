@@ -3,12 +3,15 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import { DomainError } from '../services/domain-errors.ts';
+import type { SegmentJobEventService } from '../services/segment-job-event-service.ts';
 import type { SegmentJobService } from '../services/segment-job-service.ts';
 
 /** What every resolver receives: the request's services, already scoped to its tenant. */
 export interface GatewayContext {
   /** Segment job operations of this request (tenant resolved on first use). */
   readonly jobs: SegmentJobService;
+  /** Live status streams of this subscriber's tenant. */
+  readonly events: SegmentJobEventService;
 }
 
 export const builder = new SchemaBuilder<{

@@ -8,6 +8,7 @@ import './segment.ts';
 import './segment-job-metrics.ts';
 import './segment-job.ts';
 import './segment-job-connection.ts';
+import './segment-job-event.ts';
 
 export type { GatewayContext } from './builder.ts';
 

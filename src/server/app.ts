@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../config/index.ts';
 import { schema } from '../schema/index.ts';
 import type { TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
+import type { Watcher } from '../watcher/index.ts';
 import { type BodyRefusal, checkDeclaredSize, readStreamedBody } from './body-limit.ts';
 import { GRAPHIQL_DEFAULT_QUERY, graphiqlHeaders } from './graphiql.ts';
 import { answerHealth, answerReady, HEALTH_PATH, READY_PATH, sendJson } from './health.ts';
@@ -21,15 +22,22 @@ import {
   type InitialContext,
   type RequestContext,
 } from './request-context.ts';
+import {
+  type SharedExecutionStats,
+  useSharedSubscriptionExecution,
+} from './shared-subscription-execution.ts';
+import { attachWebSocket, type WebSocketTransport } from './websocket.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
 export interface BuildAppOptions {
   config: Pick<
     GatewayConfig,
-    'auth' | 'graphql' | 'allowedOrigins' | 'upstream' | 'shutdownTimeoutMs'
+    'auth' | 'graphql' | 'subscriptions' | 'allowedOrigins' | 'upstream' | 'shutdownTimeoutMs'
   >;
   upstream: UpstreamClient;
+  /** Feeds the subscriptions; told about jobs created or cancelled through the gateway. */
+  watcher: Watcher;
   tenants: Pick<TenantResolver, 'fromHeaders' | 'fromConnectionParams'>;
   logger: Logger;
   /** Observes every upstream HTTP attempt made for a GraphQL operation. */
@@ -55,6 +63,10 @@ export interface App {
   /** Registers work to run at the start of `stop()` (e.g. closing WebSocket transports). */
   onStop(callback: () => Promise<void> | void): void;
   readonly server: Server;
+  /** graphql-ws on `server`, same path as HTTP. */
+  readonly webSocket: WebSocketTransport;
+  /** Subscription events executed vs. answered from another subscriber's result. */
+  readonly sharedExecution: SharedExecutionStats;
   // biome-ignore lint/suspicious/noExplicitAny: the yoga instance is shared with transports that do not know the context types
   readonly yoga: YogaServerInstance<any, any>;
 }
@@ -95,8 +107,9 @@ function refuse(response: ServerResponse, refusal: BodyRefusal): void {
 
 /** Builds the gateway's HTTP app; nothing listens until `start()`. */
 export function buildApp(options: BuildAppOptions): App {
-  const { config, upstream, tenants, logger } = options;
+  const { config, upstream, tenants, logger, watcher } = options;
   const limitBytes = config.graphql.maxBodyBytes;
+  const sharedExecution: SharedExecutionStats = { executions: 0, shared: 0 };
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
@@ -120,11 +133,17 @@ export function buildApp(options: BuildAppOptions): App {
       createRequestContext(initial as InitialContext, {
         tenants,
         upstream,
+        watcher,
         onUpstreamCall: options.onUpstreamCall,
       }),
     plugins: [
       useGraphqlLimits(config.graphql),
       useOperationLog(logger),
+      useSharedSubscriptionExecution({
+        // Subscribers share an event's result only within one tenant.
+        shareKey: (args) => (args.contextValue as RequestContext).requestState.tenant?.key,
+        stats: sharedExecution,
+      }),
       ...(options.plugins ?? []),
     ],
   });
@@ -171,9 +190,21 @@ export function buildApp(options: BuildAppOptions): App {
     socket.once('close', () => sockets.delete(socket));
   });
 
+  const wsLogger = logger.child({ component: 'websocket' });
+  const webSocket = attachWebSocket(server, yoga, {
+    path: GRAPHQL_PATH,
+    ...config.subscriptions,
+    allowedOrigins: config.allowedOrigins,
+    authenticate: (params) => tenants.fromConnectionParams(params).key,
+    onWarning: (message, details) => wsLogger.warn(details, message),
+  });
+  stopCallbacks.push(() => webSocket.close());
+
   return {
     server,
     yoga,
+    webSocket,
+    sharedExecution,
     onStop(callback) {
       stopCallbacks.push(callback);
     },

@@ -22,7 +22,7 @@ function errorsOf(query: string, overrides: Partial<OperationLimits> = {}): stri
 
 function codesOf(query: string): unknown[] {
   const rule = createOperationLimitsRule(limits);
-  return validate(schema, parse(query), [rule]).map((error) => error.extensions['code']);
+  return validate(schema, parse(query), [rule]).map((error) => error.extensions.code);
 }
 
 describe('operation limits', () => {

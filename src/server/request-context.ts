@@ -3,9 +3,11 @@
 import { createGraphQLError } from 'graphql-yoga';
 import type { Tenant } from '../domain/index.ts';
 import type { GatewayContext } from '../schema/index.ts';
+import { createSegmentJobEventService } from '../services/segment-job-event-service.ts';
 import { createSegmentJobService } from '../services/segment-job-service.ts';
 import { TenantAuthError, type TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
+import type { Watcher } from '../watcher/index.ts';
 
 /** What the server records about one operation, for its log line. */
 export interface RequestState {
@@ -29,6 +31,8 @@ export interface InitialContext {
 export interface RequestContextOptions {
   tenants: Pick<TenantResolver, 'fromHeaders' | 'fromConnectionParams'>;
   upstream: UpstreamClient;
+  /** Live status streams; also told about jobs created or cancelled here. */
+  watcher: Watcher;
   /** Called for every upstream HTTP attempt, after the per-request count. */
   onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
 }
@@ -66,6 +70,8 @@ export function createRequestContext(
         options.onUpstreamCall?.(event);
       },
     },
+    onJobChanged: (tenant, jobId, job) => options.watcher.nudge(tenant, jobId, job),
   });
-  return { jobs, requestState };
+  const events = createSegmentJobEventService({ resolveTenant, watcher: options.watcher });
+  return { jobs, events, requestState };
 }

@@ -49,6 +49,11 @@ export interface SegmentJobServiceOptions {
   upstream: UpstreamClient;
   /** Passed to every upstream call of the request. */
   callOptions?: CallOptions | undefined;
+  /**
+   * Told about a job this request created or cancelled, as the upstream just returned it (or
+   * without a snapshot when none could be read), so live subscribers see it at once.
+   */
+  onJobChanged?: ((tenant: Tenant, jobId: string, job?: SegmentJobModel) => void) | undefined;
 }
 
 /** The property filter the upstream uses for "jobs that evaluate segment X". */
@@ -159,6 +164,7 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
       try {
         const job = await upstream.createJob(tenant, request, callOptions);
         loaders.primeJobs([job]);
+        options.onJobChanged?.(tenant, job.id, job);
         return job;
       } catch (error) {
         throw toMutationError(error, {
@@ -183,12 +189,14 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
       // A job that was already final is deleted by the upstream; reading it back would find
       // nothing, so its last known state is the answer.
       if (isFinal(before.status)) return before;
+      let after: SegmentJobModel | null = null;
       try {
-        return (await loaders.segmentJob.load(id)) ?? before;
+        after = await loaders.segmentJob.load(id);
       } catch {
         // The cancel went through; a failed read-back must not turn it into an error.
-        return before;
       }
+      options.onJobChanged?.(tenant, id, after ?? undefined);
+      return after ?? before;
     },
   };
 }

@@ -349,6 +349,25 @@ export type SegmentJobStatus =
   /** Finished; metrics are complete. Final. */
   | 'SUCCEEDED';
 
+/** One job observed with a status: its state when the subscription began (initial: true), or a change since. */
+export type SegmentJobStatusEvent = {
+  __typename: 'SegmentJobStatusEvent';
+  /** True on a subscriber's first event per job: its state when the subscription began. */
+  initial: Scalars['Boolean']['output'];
+  /** The job as observed with this status. */
+  job: SegmentJob;
+  /** The job this event is about. */
+  jobId: Scalars['ID']['output'];
+  /** When the gateway observed this status (UTC). */
+  observedAt: Scalars['DateTime']['output'];
+  /** observedAt in epoch milliseconds. */
+  observedAtMs: Scalars['Float']['output'];
+  /** The status last delivered to this subscriber for this job; null on the initial event (and, on the tenant feed, for a job first seen). */
+  previousStatus: Maybe<SegmentJobStatus>;
+  /** The status observed. */
+  status: SegmentJobStatus;
+};
+
 /** The counts of one segment definition in a job. */
 export type SegmentMetrics = {
   __typename: 'SegmentMetrics';
@@ -370,6 +389,27 @@ export type SortDirection =
   | 'ASC'
   /** Largest, newest or last in the alphabet first. */
   | 'DESC';
+
+/** Live status of segment jobs. Over WebSocket (graphql-transport-ws) or SSE on /graphql. Events of one job arrive in order; see docs/subscriptions.md. */
+export type Subscription = {
+  __typename: 'Subscription';
+  /** Transitions of every job of the caller's tenant, optionally only into the given statuses; includes jobs created elsewhere. Starts with the next change (no initial events) and never completes by itself. */
+  segmentJobEvents: SegmentJobStatusEvent;
+  /** Status transitions of the given jobs (1..100 ids). The first event per job is its current state (initial: true); the stream completes once every job is final. An id this tenant does not have ends the stream with NOT_FOUND. */
+  segmentJobStatusChanged: SegmentJobStatusEvent;
+};
+
+
+/** Live status of segment jobs. Over WebSocket (graphql-transport-ws) or SSE on /graphql. Events of one job arrive in order; see docs/subscriptions.md. */
+export type SubscriptionSegmentJobEventsArgs = {
+  status: InputMaybe<Array<SegmentJobStatus>>;
+};
+
+
+/** Live status of segment jobs. Over WebSocket (graphql-transport-ws) or SSE on /graphql. Events of one job arrive in order; see docs/subscriptions.md. */
+export type SubscriptionSegmentJobStatusChangedArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
 
 /** A start/end/total time window. While a job runs, parts are missing (null). */
 export type TimeWindow = {

@@ -10,9 +10,9 @@ import { print } from 'graphql';
 import { pino } from 'pino';
 import { type GatewayConfig, loadGatewayConfig } from '../../src/config/index.ts';
 import { createSegmentationService } from '../../src/segmentation-service/index.ts';
-import { type App, buildApp } from '../../src/server/app.ts';
-import { createTenantResolver, type TenantResolver } from '../../src/tenants/index.ts';
-import { createUpstreamClient } from '../../src/upstream/index.ts';
+import type { App } from '../../src/server/app.ts';
+import { createGateway, type Gateway } from '../../src/server/gateway.ts';
+import type { TenantResolver } from '../../src/tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../../src/upstream/types.ts';
 
 /** The demo tenant's four passthrough headers (what the embedded service seeds). */
@@ -84,6 +84,7 @@ export interface GatewayHarness {
   readonly profilesUrl: string | undefined;
   readonly config: GatewayConfig;
   readonly app: App;
+  readonly gateway: Gateway;
   readonly upstream: UpstreamClient;
   /** Every upstream HTTP attempt since start or the last `resetCalls()`. */
   readonly calls: UpstreamCallEvent[];
@@ -146,14 +147,15 @@ export async function startGatewayHarness(
   const upstreamBaseUrl = config.upstream.url ?? service?.baseUrl;
   if (upstreamBaseUrl === undefined) throw new Error('expected an upstream, but got none');
 
-  const upstream = createUpstreamClient({
-    ...config.upstream,
-    baseUrl: upstreamBaseUrl,
-    onCall: (event) => calls.push(event),
+  const gateway = createGateway({
+    config,
+    upstreamBaseUrl,
+    logger,
+    tenants: options.tenants,
+    onUpstreamCall: (event) => calls.push(event),
   });
-  const tenants = options.tenants ?? createTenantResolver(config.auth);
-  const app = buildApp({ config, upstream, tenants, logger });
-  const { url } = await app.start(0, '127.0.0.1');
+  const { app, upstream } = gateway;
+  const { url } = await gateway.start(0, '127.0.0.1');
 
   async function post<TData>(
     body: unknown,
@@ -175,6 +177,7 @@ export async function startGatewayHarness(
     profilesUrl: service?.profilesUrl,
     config,
     app,
+    gateway,
     upstream,
     calls,
     logLines,
@@ -200,8 +203,7 @@ export async function startGatewayHarness(
       return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
     },
     async close() {
-      await app.stop();
-      await upstream.close();
+      await gateway.stop();
       await embedded?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

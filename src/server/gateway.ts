@@ -1,0 +1,70 @@
+// The gateway's parts put together: upstream client, tenants, event bus, watcher and the app
+// with its transports. Used by main and by the tests, so both run the same wiring; it starts
+// nothing until `start()` and stops everything it made in `stop()`.
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/index.ts';
+import { createJobEventBus, type JobEventBus } from '../pubsub/index.ts';
+import { createTenantResolver, type TenantResolver } from '../tenants/index.ts';
+import { createUpstreamClient } from '../upstream/index.ts';
+import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
+import { createWatcher, type Watcher } from '../watcher/index.ts';
+import { type App, buildApp, type StartedApp } from './app.ts';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Where the Segmentation Service answers: `config.upstream.url` or the embedded one. */
+  upstreamBaseUrl: string;
+  logger: Logger;
+  /** Replaces the tenant resolver made from `config.auth`. */
+  tenants?: Pick<TenantResolver, 'fromHeaders' | 'fromConnectionParams'> | undefined;
+  /** Observes every upstream HTTP attempt, from operations and from the watcher alike. */
+  onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
+}
+
+export interface Gateway {
+  readonly app: App;
+  readonly upstream: UpstreamClient;
+  readonly watcher: Watcher;
+  readonly bus: JobEventBus;
+  start(port?: number, host?: string): Promise<StartedApp>;
+  /** Stops the app (sockets, in-flight requests), then the watcher, the bus and the client. */
+  stop(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { config, logger } = options;
+  const upstream = createUpstreamClient({
+    ...config.upstream,
+    baseUrl: options.upstreamBaseUrl,
+    logger: logger.child({ component: 'upstream' }),
+    onCall: options.onUpstreamCall,
+  });
+  const tenants =
+    options.tenants ??
+    createTenantResolver(config.auth, { logger: logger.child({ component: 'tenants' }) });
+  const bus = createJobEventBus({
+    redisUrl: config.redisUrl,
+    logger: logger.child({ component: 'bus' }),
+  });
+  const watcher = createWatcher({
+    upstream,
+    bus,
+    pollIntervalMs: config.subscriptions.pollIntervalMs,
+    bulkGetMaxIds: config.upstream.bulkGetMaxIds,
+    logger: logger.child({ component: 'watcher' }),
+  });
+  const app = buildApp({ config, upstream, tenants, logger, watcher });
+  return {
+    app,
+    upstream,
+    watcher,
+    bus,
+    start: (port, host) => app.start(port, host),
+    async stop() {
+      await app.stop();
+      await watcher.close();
+      await bus.close();
+      await upstream.close();
+    },
+  };
+}

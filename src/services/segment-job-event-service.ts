@@ -1,0 +1,92 @@
+// The live side of segment jobs for one subscriber: status streams from the watcher, scoped to
+// the subscriber's tenant, with upstream failures turned into coded GraphQL errors. Holds no
+// state of its own; the watcher owns polling and sharing.
+
+import { createGraphQLError } from 'graphql-yoga';
+import type { SegmentJobStatus, Tenant } from '../domain/index.ts';
+import type { JobStatusEvent } from '../pubsub/index.ts';
+import type { Watcher } from '../watcher/index.ts';
+import { toQueryError } from './upstream-error-mapping.ts';
+
+/** Ids one `segmentJobStatusChanged` subscription may watch. */
+export const MAX_IDS_PER_SUBSCRIPTION = 100;
+
+export interface SegmentJobEventService {
+  /**
+   * Status events of the given jobs: one initial event per job, then one per change; ends when
+   * every job is final. Fails with NOT_FOUND for an id the tenant does not have.
+   */
+  watchJobs(ids: readonly string[], signal?: AbortSignal): AsyncIterableIterator<JobStatusEvent>;
+  /** Every job of the tenant, optionally only changes into `statuses`. Never ends by itself. */
+  watchTenant(
+    statuses: readonly SegmentJobStatus[] | undefined,
+    signal?: AbortSignal,
+  ): AsyncIterableIterator<JobStatusEvent>;
+}
+
+export interface SegmentJobEventServiceOptions {
+  /** Resolves the subscriber's tenant; throws the error the subscriber should see. */
+  resolveTenant: () => Tenant;
+  watcher: Watcher;
+}
+
+export function createSegmentJobEventService(
+  options: SegmentJobEventServiceOptions,
+): SegmentJobEventService {
+  return {
+    watchJobs(ids, signal) {
+      const distinct = validateIds(ids);
+      const tenant = options.resolveTenant();
+      return mapErrors(options.watcher.watchJobs(tenant, distinct, { signal }));
+    },
+    watchTenant(statuses, signal) {
+      const tenant = options.resolveTenant();
+      const filter = statuses === undefined || statuses.length === 0 ? undefined : statuses;
+      return mapErrors(options.watcher.watchTenant(tenant, { statuses: filter, signal }));
+    },
+  };
+}
+
+/** 1..100 non-empty ids; repeats are watched once. */
+function validateIds(ids: readonly string[]): string[] {
+  const distinct = [...new Set(ids)];
+  if (distinct.length === 0 || distinct.length > MAX_IDS_PER_SUBSCRIPTION) {
+    throw badIds(
+      `expected 1 to ${MAX_IDS_PER_SUBSCRIPTION} distinct job ids, but got ${distinct.length}`,
+    );
+  }
+  const blank = distinct.findIndex((id) => id.trim() === '');
+  if (blank !== -1) {
+    throw badIds(`expected a job id at ids[${blank}], but got an empty string`);
+  }
+  return distinct;
+}
+
+function badIds(message: string): Error {
+  return createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: 'ids' } });
+}
+
+/** Rethrows upstream failures as coded GraphQL errors; everything else passes through. */
+function mapErrors(
+  source: AsyncIterableIterator<JobStatusEvent>,
+): AsyncIterableIterator<JobStatusEvent> {
+  return {
+    async next() {
+      try {
+        return await source.next();
+      } catch (error) {
+        throw toQueryError(error);
+      }
+    },
+    async return() {
+      return (await source.return?.()) ?? { done: true, value: undefined };
+    },
+    async throw(error: unknown) {
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
