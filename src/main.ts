@@ -53,10 +53,11 @@ async function shutdown(signal: string): Promise<void> {
   if (isShuttingDown) return;
   isShuttingDown = true;
   logger.info({ signal }, 'shutting down');
+  const allowedMs = config.shutdownDelayMs + config.shutdownTimeoutMs + 1_000;
   const deadline = setTimeout(() => {
-    logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long; exiting');
+    logger.error({ timeoutMs: allowedMs }, 'shutdown took too long; exiting');
     process.exit(1);
-  }, config.shutdownTimeoutMs + 1_000);
+  }, allowedMs);
   deadline.unref();
   await gateway.stop();
   await embedded?.stop();

@@ -110,6 +110,11 @@ export interface GatewayConfig {
   redisUrl: string | undefined;
   /** @default 10000 */
   shutdownTimeoutMs: number;
+  /**
+   * After SIGTERM, how long the gateway keeps serving with `/readyz` answering 503 before it
+   * stops accepting, so a load balancer can stop sending new requests first. @default 0
+   */
+  shutdownDelayMs: number;
   logLevel: string;
 }
 
@@ -155,6 +160,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       ALLOWED_ORIGINS: listVar(),
       REDIS_URL: optionalString(),
       SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
+      SHUTDOWN_DELAY_MS: intVar(0, 0, 600_000),
       LOG_LEVEL: logLevelVar,
     },
     env,
@@ -200,6 +206,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     allowedOrigins: e.ALLOWED_ORIGINS,
     redisUrl: e.REDIS_URL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -4,7 +4,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { NoSchemaIntrospectionCustomRule, parse } from 'graphql';
 import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
@@ -13,9 +12,18 @@ import type { TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import type { Watcher } from '../watcher/index.ts';
 import { type BodyRefusal, checkDeclaredSize, readStreamedBody } from './body-limit.ts';
+import { corsForOrigins } from './cors.ts';
+import { useCsrfPrevention } from './csrf-prevention.ts';
 import { GRAPHIQL_DEFAULT_QUERY, graphiqlHeaders } from './graphiql.ts';
-import { answerHealth, answerReady, HEALTH_PATH, READY_PATH, sendJson } from './health.ts';
-import { createOperationLimitsRule } from './operation-limits.ts';
+import { useGraphqlLimits } from './graphql-limits.ts';
+import {
+  answerHealth,
+  answerReady,
+  answerStopping,
+  HEALTH_PATH,
+  READY_PATH,
+  sendJson,
+} from './health.ts';
 import { useOperationLog } from './operation-log.ts';
 import {
   createRequestContext,
@@ -33,7 +41,13 @@ export const GRAPHQL_PATH = '/graphql';
 export interface BuildAppOptions {
   config: Pick<
     GatewayConfig,
-    'auth' | 'graphql' | 'subscriptions' | 'allowedOrigins' | 'upstream' | 'shutdownTimeoutMs'
+    | 'auth'
+    | 'graphql'
+    | 'subscriptions'
+    | 'allowedOrigins'
+    | 'upstream'
+    | 'shutdownTimeoutMs'
+    | 'shutdownDelayMs'
   >;
   upstream: UpstreamClient;
   /** Feeds the subscriptions; told about jobs created or cancelled through the gateway. */
@@ -56,8 +70,10 @@ export interface App {
   /** Listens on `port` (0: any free port) and `host`. @default port 4000, host '127.0.0.1' */
   start(port?: number, host?: string): Promise<StartedApp>;
   /**
-   * Stops accepting, lets in-flight requests finish (up to `config.shutdownTimeoutMs`, then
-   * closes what is left), closes idle keep-alive sockets, and runs the `onStop` callbacks first.
+   * Answers `/readyz` with 503 at once, keeps serving for `config.shutdownDelayMs`, then runs the
+   * `onStop` callbacks (WebSockets close with 1001), stops accepting, lets in-flight requests
+   * finish (up to `config.shutdownTimeoutMs`, then closes what is left) and closes idle
+   * keep-alive sockets.
    */
   stop(): Promise<void>;
   /** Registers work to run at the start of `stop()` (e.g. closing WebSocket transports). */
@@ -83,20 +99,6 @@ function yogaLogger(logger: Logger): YogaLogger {
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-/** Parse with a token cap and validate with the operation limits (and no introspection if off). */
-function useGraphqlLimits(limits: GatewayConfig['graphql']): Plugin {
-  const limitsRule = createOperationLimitsRule(limits);
-  return {
-    onParse({ setParseFn }) {
-      setParseFn((source, options) => parse(source, { ...options, maxTokens: limits.maxTokens }));
-    },
-    onValidate({ addValidationRule }) {
-      addValidationRule(limitsRule);
-      if (!limits.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
-    },
-  };
-}
-
 function refuse(response: ServerResponse, refusal: BodyRefusal): void {
   // The rest of the body is not read: close the connection rather than reuse it.
   response.setHeader('connection', 'close');
@@ -120,7 +122,7 @@ export function buildApp(options: BuildAppOptions): App {
     maxRequestBodySize: false,
     maskedErrors: { isDev: false },
     logging: yogaLogger(logger.child({ component: 'yoga' })),
-    cors: config.allowedOrigins.length > 0 ? { origin: [...config.allowedOrigins] } : undefined,
+    cors: corsForOrigins(config.allowedOrigins),
     graphiql: {
       title: 'Segment jobs gateway',
       defaultQuery: GRAPHIQL_DEFAULT_QUERY,
@@ -137,6 +139,7 @@ export function buildApp(options: BuildAppOptions): App {
         onUpstreamCall: options.onUpstreamCall,
       }),
     plugins: [
+      useCsrfPrevention(),
       useGraphqlLimits(config.graphql),
       useOperationLog(logger),
       useSharedSubscriptionExecution({
@@ -155,7 +158,10 @@ export function buildApp(options: BuildAppOptions): App {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?', 1)[0];
     if (path === HEALTH_PATH) return answerHealth(response);
-    if (path === READY_PATH) return answerReady(response, upstream, config.upstream.timeoutMs);
+    if (path === READY_PATH) {
+      if (isStopping) return answerStopping(response);
+      return answerReady(response, upstream, config.upstream.timeoutMs);
+    }
     if (request.method === 'POST') {
       const size = checkDeclaredSize(request, limitBytes);
       if (typeof size === 'object') return refuse(response, size);
@@ -222,6 +228,10 @@ export function buildApp(options: BuildAppOptions): App {
     async stop() {
       if (isStopping) return;
       isStopping = true;
+      // Not ready from now on, but still serving: a load balancer gets time to notice.
+      if (config.shutdownDelayMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
       for (const callback of stopCallbacks) await callback();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const [socket, state] of sockets) if (state.inFlight === 0) socket.end();

@@ -1,5 +1,6 @@
 // Liveness and readiness over plain node:http: /healthz answers while the process runs;
-// /readyz answers 200 only when the upstream answers HTTP. No GraphQL, no credentials.
+// /readyz answers 200 only when the upstream answers HTTP and the gateway is not stopping.
+// No GraphQL, no credentials.
 import type { ServerResponse } from 'node:http';
 import type { UpstreamClient } from '../upstream/types.ts';
 
@@ -48,6 +49,15 @@ export async function answerReady(
       code,
     });
   }
+}
+
+/** 503 `{status: "stopping"}`: the process is shutting down and takes no new work. */
+export function answerStopping(response: ServerResponse): void {
+  sendJson(response, 503, {
+    status: 'stopping',
+    reason: 'expected to be serving, but the gateway is shutting down',
+    code: 'SHUTTING_DOWN',
+  });
 }
 
 export { sendJson };
