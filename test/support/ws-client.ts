@@ -24,6 +24,12 @@ export interface WsClientOptions {
   connectionParams?: Record<string, unknown>;
   /** Sent as the upgrade request's Origin header. */
   origin?: string;
+  /**
+   * Connect at once and stay connected with no subscription open (graphql-ws `lazy: false`);
+   * otherwise the socket opens with the first subscription and closes after the last.
+   * @default false
+   */
+  keepOpen?: boolean;
 }
 
 /** A close the client saw. */
@@ -75,6 +81,9 @@ export function connectWs(graphqlUrl: string, options: WsClientOptions = {}): Ws
     url: wsUrlOf(graphqlUrl),
     webSocketImpl: webSocketWithOrigin(options.origin),
     retryAttempts: 0,
+    lazy: options.keepOpen !== true,
+    // A refused or dropped socket is recorded in `closes`; nothing to print.
+    onNonLazyError: () => {},
     ...(options.connectionParams === undefined
       ? {}
       : { connectionParams: options.connectionParams }),
