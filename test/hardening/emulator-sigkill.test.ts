@@ -24,9 +24,9 @@ import {
 import { type EmulatorProcess, startEmulatorProcess } from '../support/process-harness.ts';
 
 const PROFILES = 4_000;
-// Long enough that a job seen PROCESSING is still PROCESSING when the kill lands a few
-// requests later; short enough that the whole lifecycle takes about a second.
-const STEP_MS = 300;
+// Each status lasts a step: long enough that a job seen PROCESSING (or NEW, or CANCELLING) is
+// still so when the kill lands a few requests later, even on a loaded machine.
+const STEP_MS = 1_000;
 const SIGNAL_TIMEOUT_MS = 10_000;
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
@@ -140,7 +140,9 @@ function readRows(dataDir: string): { id: string; status: string }[] {
   }
 }
 
-describe('the emulator process killed with SIGKILL in the middle of jobs', () => {
+describe('the emulator process killed with SIGKILL in the middle of jobs', {
+  timeout: 30_000,
+}, () => {
   const dataDir = tempDataDir();
   const env = { EMULATOR_STEP_MS: String(STEP_MS), EMULATOR_MAX_ACTIVE_JOBS: '50' };
   const processes: EmulatorProcess[] = [];
