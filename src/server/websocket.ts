@@ -71,7 +71,16 @@ export function attachWebSocket(
       options.onWarning?.('websocket origin refused', { origin: request.headers.origin });
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      wss.emit('connection', ws, request);
+      // graphql-ws reports a socket error (e.g. a frame over maxPayload) on stderr with its stack,
+      // once per frame a client cares to send. ws has already closed the socket with the right
+      // code by then, so the error is only worth a warning in the structured log.
+      ws.removeAllListeners('error');
+      ws.on('error', (error: Error & { code?: string }) => {
+        options.onWarning?.('websocket error', { reason: error.message, code: error.code });
+      });
+    });
   };
   server.on('upgrade', onUpgrade);
 
