@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SegmentJobStatus, Tenant } from '../domain/index.ts';
-import { createJobEventBus, type JobStatusEvent, jobTopic } from '../pubsub/index.ts';
+import {
+  createJobEventBus,
+  type JobStatusEvent,
+  jobTopic,
+  tenantFeedTopic,
+} from '../pubsub/index.ts';
 import {
   UpstreamForbiddenError,
   UpstreamNotFoundError,
@@ -671,13 +676,30 @@ describe('nudge', () => {
     expect(jobs.isDone).toBe(true);
   });
 
-  it('does nothing for a tenant nobody watches', async () => {
-    setup();
+  it('polls nothing for a tenant nobody watches, and publishes only a snapshot given', async () => {
+    const { bus } = setup();
     const tenant = testTenant('a');
+    const onJob = bus.subscribe(jobTopic(tenant.key, 'j1'));
+    const onFeed = bus.subscribe(tenantFeedTopic(tenant.key));
     watcher.nudge(tenant, 'j1');
-    watcher.nudge(tenant, 'j1', upstream.setJob(tenant, 'j1', 'NEW'));
+    watcher.nudge(tenant, 'j1', upstream.setJob(tenant, 'j2', 'NEW'));
+    const cancelling = upstream.setJob(tenant, 'j1', 'CANCELLING');
+    watcher.nudge(tenant, 'j1', cancelling);
     await ticks(3);
     expect(upstream.calls).toHaveLength(0);
     expect(watcher.stats()).toEqual({});
+    // For subscribers on other replicas: the one snapshot, with no previous state known here.
+    const expected = {
+      tenantKey: tenant.key,
+      jobId: 'j1',
+      status: 'CANCELLING',
+      previousStatus: null,
+      initial: false,
+      job: cancelling,
+    };
+    expect((await onJob.next()).value).toMatchObject(expected);
+    expect((await onFeed.next()).value).toMatchObject(expected);
+    await onJob.return?.();
+    await onFeed.return?.();
   });
 });

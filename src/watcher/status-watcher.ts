@@ -2,7 +2,12 @@
 // GraphQL resolvers call. It owns no socket and no GraphQL; it reaches the upstream only
 // through `UpstreamClient`, and subscribers receive changes through the job event bus.
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
-import type { JobEventBus, JobStatusEvent } from '../pubsub/index.ts';
+import {
+  type JobEventBus,
+  type JobStatusEvent,
+  jobTopic,
+  tenantFeedTopic,
+} from '../pubsub/index.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
 import { createEventQueue } from './event-queue.ts';
 import { createFeedSubscriber } from './feed-subscriber.ts';
@@ -72,7 +77,8 @@ export interface Watcher {
   /**
    * Makes the watcher look at a job now, after a create or cancel through the gateway: with the
    * job as the upstream just returned it, that snapshot is compared and published at once;
-   * without it, the tenant is polled at once. Does nothing when nobody watches the tenant here.
+   * without it, the tenant is polled at once. When nobody watches the tenant here, a snapshot
+   * is published as is (for subscribers on other replicas) and nothing is polled.
    */
   nudge(tenant: Tenant, jobId: string, job?: SegmentJobModel): void;
   /** Per tenant key: what is watched and by how many. */
@@ -163,7 +169,25 @@ export function createWatcher(options: WatcherOptions): Watcher {
     },
     nudge(tenant, jobId, job) {
       if (isClosed) return;
-      pollers.get(tenant.key)?.nudge(jobId, job);
+      const poller = pollers.get(tenant.key);
+      if (poller !== undefined) {
+        poller.nudge(jobId, job);
+        return;
+      }
+      // Nobody watches the tenant here, but other replicas may: share the snapshot through the
+      // bus. With no state seen before, previousStatus is null; subscribers chain it themselves.
+      if (job === undefined || job.id !== jobId) return;
+      const event: JobStatusEvent = {
+        tenantKey: tenant.key,
+        jobId,
+        status: job.status,
+        previousStatus: null,
+        initial: false,
+        observedAt: settings.now(),
+        job,
+      };
+      options.bus.publish(jobTopic(tenant.key, jobId), event);
+      options.bus.publish(tenantFeedTopic(tenant.key), event);
     },
     stats() {
       const result: Record<string, TenantWatchStats> = {};
