@@ -1,0 +1,167 @@
+// Two gateway replicas sharing one embedded service and one Redis: a cancel through replica A is
+// seen live by a subscriber on replica B (with a poll interval far longer than the test, B can
+// only learn of it from what A published), and when both replicas poll the same job, each
+// status reaches a subscriber once although both publish it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobTopic } from '../../src/pubsub/index.ts';
+import { SegmentJobEventsDocument, SegmentJobStatusChangedDocument } from '../generated/graphql.ts';
+import {
+  DEMO_HEADERS,
+  type GatewayHarness,
+  startGatewayHarness,
+  waitForValue,
+} from '../support/gateway-harness.ts';
+import { isFinalStatus, statusesOf, streamProblems } from '../support/subscription-chain.ts';
+import {
+  cancelJobThroughGateway,
+  createJobThroughGateway,
+  markCalls,
+  tenantKeyOf,
+  waitForWatch,
+  watcherCallsSince,
+} from '../support/subscription-jobs.ts';
+import { errorsOf, fieldsOf } from '../support/subscription-recorder.ts';
+import { type StandaloneService, startStandaloneService } from '../support/subscription-service.ts';
+import { connectWs, type WsClient } from '../support/ws-client.ts';
+
+// CI sets REDIS_URL; the suite reads it directly because it decides whether these tests run.
+const redisUrl = process.env.REDIS_URL;
+
+describe.skipIf(redisUrl === undefined)(
+  redisUrl === undefined
+    ? 'two gateway replicas sharing Redis (skipped: REDIS_URL is not set)'
+    : 'two gateway replicas sharing Redis',
+  () => {
+    let service: StandaloneService;
+    let replicaA: GatewayHarness;
+    let replicaB: GatewayHarness;
+    let onB: WsClient;
+    let definitionId: string;
+
+    beforeAll(async () => {
+      // Long enough steps that the job is still running when cancelled.
+      service = await startStandaloneService({ EMULATOR_STEP_MS: '1000' });
+      const env = {
+        AUTH_MODE: 'passthrough',
+        POLL_INTERVAL_MS: '60000',
+        REDIS_URL: redisUrl ?? '',
+      };
+      [replicaA, replicaB] = await Promise.all([
+        startGatewayHarness({ upstreamBaseUrl: service.baseUrl, env }),
+        startGatewayHarness({ upstreamBaseUrl: service.baseUrl, env }),
+      ]);
+      onB = connectWs(replicaB.graphqlUrl, { connectionParams: DEMO_HEADERS });
+      const definitions = await service.rest('GET', '/segment/definitions', DEMO_HEADERS);
+      definitionId = (definitions.body as { segments: { id: string }[] }).segments[0]?.id ?? '';
+    });
+
+    afterAll(async () => {
+      await onB?.dispose();
+      await replicaA?.close();
+      await replicaB?.close();
+      await service?.stop();
+    });
+
+    it('shows a cancel through replica A live to a subscriber on replica B, each event once', async () => {
+      const jobId = await createJobThroughGateway(replicaA, [definitionId], DEMO_HEADERS);
+      const markB = markCalls(replicaB);
+      const stream = onB.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] });
+      const feed = onB.subscribe(SegmentJobEventsDocument, {});
+      const initial = (await stream.next('the initial event on B')).data?.segmentJobStatusChanged;
+      expect(isFinalStatus(initial?.status ?? 'SUCCEEDED')).toBe(false);
+      const key = tenantKeyOf(replicaB, DEMO_HEADERS);
+      await waitForWatch(replicaB, key, (stats) => stats?.feedSubscribers === 1, 'B’s feed');
+      await replicaB.gateway.bus.ready();
+
+      await cancelJobThroughGateway(replicaA, jobId, DEMO_HEADERS);
+
+      const cancelling = (await stream.next('CANCELLING on B')).data?.segmentJobStatusChanged;
+      expect(cancelling).toMatchObject({
+        jobId,
+        status: 'CANCELLING',
+        previousStatus: initial?.status,
+        initial: false,
+      });
+      await feed.waitFor(
+        (results) =>
+          statusesOf(fieldsOf(results, 'segmentJobEvents'), jobId).includes('CANCELLING'),
+        'CANCELLING on B’s feed',
+      );
+      // B fetched the initial state and the feed's baseline, and has not polled since.
+      expect(watcherCallsSince(replicaB, markB)).toBe(2);
+
+      stream.cancel();
+      feed.cancel();
+      const events = fieldsOf(stream.results, 'segmentJobStatusChanged');
+      expect(errorsOf(stream)).toEqual([]);
+      expect(streamProblems(events, { expectInitial: true })).toEqual([]);
+      const feedEvents = fieldsOf(feed.results, 'segmentJobEvents');
+      expect(streamProblems(feedEvents, { expectInitial: false })).toEqual([]);
+      expect(statusesOf(feedEvents, jobId)).toEqual(['CANCELLING']);
+    });
+  },
+);
+
+describe.skipIf(redisUrl === undefined)(
+  redisUrl === undefined
+    ? 'two polling replicas publishing the same changes (skipped: REDIS_URL is not set)'
+    : 'two polling replicas publishing the same changes',
+  () => {
+    let service: StandaloneService;
+    let replicas: GatewayHarness[];
+    let clients: WsClient[];
+
+    beforeAll(async () => {
+      service = await startStandaloneService({ EMULATOR_STEP_MS: '150' });
+      const env = { AUTH_MODE: 'passthrough', POLL_INTERVAL_MS: '25', REDIS_URL: redisUrl ?? '' };
+      replicas = await Promise.all([
+        startGatewayHarness({ upstreamBaseUrl: service.baseUrl, env }),
+        startGatewayHarness({ upstreamBaseUrl: service.baseUrl, env }),
+      ]);
+      clients = replicas.map((replica) =>
+        connectWs(replica.graphqlUrl, { connectionParams: DEMO_HEADERS }),
+      );
+    });
+
+    afterAll(async () => {
+      await Promise.all((clients ?? []).map((client) => client.dispose()));
+      await Promise.all((replicas ?? []).map((replica) => replica.close()));
+      await service?.stop();
+    });
+
+    it('delivers each status once on each replica although both replicas publish it', async () => {
+      const [replicaA, replicaB] = replicas as [GatewayHarness, GatewayHarness];
+      const definitions = await service.rest('GET', '/segment/definitions', DEMO_HEADERS);
+      const definitionId =
+        (definitions.body as { segments: { id: string }[] }).segments[0]?.id ?? '';
+      const jobId = await createJobThroughGateway(replicaA, [definitionId], DEMO_HEADERS);
+      const key = tenantKeyOf(replicaB, DEMO_HEADERS);
+      // What B's bus carries for the job: its own observations and A's.
+      const onBus = replicaB.gateway.bus.subscribe(jobTopic(key, jobId));
+      const published: string[] = [];
+      void (async () => {
+        for await (const event of onBus) published.push(event.status);
+      })();
+      const streams = clients.map((client) =>
+        client.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] }),
+      );
+      await Promise.all(streams.map((stream) => stream.next('the initial event')));
+      await Promise.all(replicas.map((replica) => replica.gateway.bus.ready()));
+
+      for (const stream of streams) {
+        expect(await stream.ended('the stream to complete', 10_000)).toEqual({ kind: 'complete' });
+        const events = fieldsOf(stream.results, 'segmentJobStatusChanged');
+        expect(errorsOf(stream)).toEqual([]);
+        expect(streamProblems(events, { expectInitial: true })).toEqual([]);
+        expect(statusesOf(events, jobId).at(-1)).toBe('SUCCEEDED');
+      }
+      await waitForValue(
+        async () =>
+          published.filter((status) => status === 'SUCCEEDED').length >= 2 ? true : undefined,
+        5_000,
+        'SUCCEEDED published by both replicas',
+      );
+      await onBus.return?.();
+    });
+  },
+);
