@@ -13,7 +13,7 @@ import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import type { Watcher } from '../watcher/index.ts';
 import { type BodyRefusal, checkDeclaredSize, readStreamedBody } from './body-limit.ts';
 import { corsForOrigins } from './cors.ts';
-import { useCsrfPrevention } from './csrf-prevention.ts';
+import { CSRF_HEADERS, useCsrfPrevention } from './csrf-prevention.ts';
 import { GRAPHIQL_DEFAULT_QUERY, graphiqlHeaders } from './graphiql.ts';
 import { useGraphqlLimits } from './graphql-limits.ts';
 import {
@@ -126,6 +126,8 @@ export function buildApp(options: BuildAppOptions): App {
     graphiql: {
       title: 'Segment jobs gateway',
       defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+      // GraphiQL sends subscriptions as SSE GETs: the header shows the CSRF guard they are its own.
+      additionalHeaders: { [CSRF_HEADERS[0]]: 'graphiql' },
       ...(graphiqlHeaders(config.auth) === undefined
         ? {}
         : { headers: graphiqlHeaders(config.auth) }),

@@ -1,0 +1,159 @@
+// GraphiQL in a real headless Chromium against the real gateway and embedded service: the default
+// query shows the demo jobs, and a segmentJobStatusChanged subscription updates the result pane
+// live until SUCCEEDED. Every request leaving localhost is blocked and recorded: none may occur.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SegmentJobsDocument } from '../generated/graphql.ts';
+import { type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.ts';
+import { isFinalStatus } from '../support/subscription-chain.ts';
+import { createJobThroughGateway, demoDefinitionId } from '../support/subscription-jobs.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = fileURLToPath(new URL('../../.tmp/graphiql-subscription.png', import.meta.url));
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Schemes that never leave the page (GraphiQL starts its workers from blobs). */
+const LOCAL_SCHEMES = new Set(['blob:', 'data:', 'about:']);
+const WAIT_MS = 15_000;
+
+function isLocal(url: string): boolean {
+  const parsed = new URL(url);
+  return LOCAL_SCHEMES.has(parsed.protocol) || LOCAL_HOSTS.has(parsed.hostname);
+}
+
+/** The result pane's text with the editor's non-breaking spaces made plain. */
+async function resultText(page: Page): Promise<string> {
+  return ((await page.textContent('.result-window')) ?? '').replace(/\u00a0/g, ' ');
+}
+
+async function waitForResult(page: Page, needle: string): Promise<string> {
+  await page.waitForFunction(
+    (text) =>
+      document
+        .querySelector('.result-window')
+        ?.textContent?.replace(/\u00a0/g, ' ')
+        .includes(text),
+    needle,
+    { timeout: WAIT_MS },
+  );
+  return resultText(page);
+}
+
+describe.skipIf(!existsSync(CHROMIUM))(
+  existsSync(CHROMIUM)
+    ? 'GraphiQL in a real browser'
+    : `GraphiQL in a real browser (skipped: no Chromium at ${CHROMIUM})`,
+  () => {
+    let harness: GatewayHarness;
+    let browser: Browser;
+    let context: BrowserContext;
+    /** Requests the page tried to send off localhost (all blocked). */
+    const offsite: string[] = [];
+
+    beforeAll(async () => {
+      [harness, browser] = await Promise.all([
+        // Half-second steps: the job runs for a couple of seconds, polled every 50 ms.
+        startGatewayHarness({ env: { POLL_INTERVAL_MS: '50', EMULATOR_STEP_MS: '500' } }),
+        chromium.launch({
+          executablePath: CHROMIUM,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        }),
+      ]);
+      context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+      await context.route('**/*', async (route) => {
+        const url = route.request().url();
+        if (isLocal(url)) return route.continue();
+        offsite.push(url);
+        return route.abort('blockedbyclient');
+      });
+      context.on('request', (request) => {
+        if (!isLocal(request.url()) && !offsite.includes(request.url())) {
+          offsite.push(request.url());
+        }
+      });
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await harness?.close();
+    });
+
+    it('runs the default query and shows the demo jobs', async () => {
+      const page = await context.newPage();
+      await page.goto(harness.graphqlUrl);
+      await page.click('.graphiql-execute-button', { timeout: WAIT_MS });
+
+      const text = await waitForResult(page, '"totalCount"');
+      const expected = await harness.execute(SegmentJobsDocument, { first: 10 });
+      const jobs = expected.data?.segmentJobs;
+      expect(jobs?.totalCount).toBeGreaterThan(0);
+      expect(text).toContain(`"totalCount": ${jobs?.totalCount}`);
+      // The editor renders only the lines in view: the newest job is near the top.
+      expect(text).toContain(jobs?.edges[0]?.node.id ?? 'a demo job');
+      expect(text).not.toContain('"errors"');
+      await page.close();
+    });
+
+    it('updates the result pane live while a subscription follows a running job to SUCCEEDED', async () => {
+      const page = await context.newPage();
+      const subscription = (id: string) =>
+        `subscription Follow { segmentJobStatusChanged(ids: ["${id}"]) { jobId status previousStatus initial } }`;
+      await page.goto(
+        `${harness.graphqlUrl}?query=${encodeURIComponent(subscription('<job id>'))}`,
+      );
+      await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: WAIT_MS });
+      // Every text the pane shows, in order, however briefly.
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        Object.assign(window, { seenResults: seen });
+        new MutationObserver(() => {
+          const text = document.querySelector('.result-window')?.textContent ?? '';
+          if (text !== seen.at(-1)) seen.push(text);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+
+      // The job starts only now, so the page's load time cannot make it finish unseen.
+      const jobId = await createJobThroughGateway(harness, [await demoDefinitionId(harness)]);
+      await page.click('.graphiql-query-editor .monaco-editor');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.insertText(subscription(jobId));
+      await page.click('.graphiql-execute-button');
+
+      const final = await waitForResult(page, '"status": "SUCCEEDED"');
+      expect(final).toContain(jobId);
+      expect(final).toContain('"initial": false');
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+
+      const seen = (await page.evaluate(() =>
+        (Reflect.get(window, 'seenResults') as string[]).map((text) =>
+          text.replace(/\u00a0/g, ' '),
+        ),
+      )) as string[];
+      const statuses = seen
+        .filter((text) => text.includes(jobId))
+        .map((text) => /"status":\s*"(\w+)"/.exec(text)?.[1] ?? '')
+        .filter((status, index, all) => status !== all[index - 1]);
+      // At least the initial (running) state and the end: the pane changed while the job ran.
+      expect(statuses.length).toBeGreaterThanOrEqual(2);
+      expect(isFinalStatus(statuses[0] ?? 'SUCCEEDED')).toBe(false);
+      expect(statuses.at(-1)).toBe('SUCCEEDED');
+      await page.close();
+    });
+
+    it('sent nothing off localhost', () => {
+      expect(offsite).toEqual([]);
+    });
+  },
+);
