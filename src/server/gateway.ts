@@ -27,7 +27,10 @@ export interface Gateway {
   readonly watcher: Watcher;
   readonly bus: JobEventBus;
   start(port?: number, host?: string): Promise<StartedApp>;
-  /** Stops the app (sockets, in-flight requests), then the watcher, the bus and the client. */
+  /**
+   * Stops the app (sockets, in-flight requests), then the watcher, the bus and the client.
+   * Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -54,17 +57,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger: logger.child({ component: 'watcher' }),
   });
   const app = buildApp({ config, upstream, tenants, logger, watcher });
+  let stopping: Promise<void> | undefined;
   return {
     app,
     upstream,
     watcher,
     bus,
     start: (port, host) => app.start(port, host),
-    async stop() {
-      await app.stop();
-      await watcher.close();
-      await bus.close();
-      await upstream.close();
+    stop() {
+      stopping ??= (async () => {
+        await app.stop();
+        await watcher.close();
+        await bus.close();
+        await upstream.close();
+      })();
+      return stopping;
     },
   };
 }
