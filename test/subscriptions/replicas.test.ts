@@ -3,6 +3,7 @@
 // only learn of it from what A published); a change arriving twice through Redis, or a stale
 // one, is not delivered again; and subscribers on two replicas polling one job each get a
 // sound chain to the end.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createJobEventBus,
@@ -13,9 +14,9 @@ import {
 } from '../../src/pubsub/index.ts';
 import { SegmentJobEventsDocument, SegmentJobStatusChangedDocument } from '../generated/graphql.ts';
 import {
-  DEMO_HEADERS,
   type GatewayHarness,
   startGatewayHarness,
+  tenantHeaders,
 } from '../support/gateway-harness.ts';
 import { isFinalStatus, statusesOf, streamProblems } from '../support/subscription-chain.ts';
 import {
@@ -32,6 +33,26 @@ import { connectWs, type WsClient } from '../support/ws-client.ts';
 
 // CI sets REDIS_URL; the suite reads it directly because it decides whether these tests run.
 const redisUrl = process.env.REDIS_URL;
+// A tenant of this run alone: other runs sharing the Redis server publish on other topics.
+const TENANT = tenantHeaders(`REPLICAS-${randomUUID()}@AdobeOrg`);
+
+async function createDefinition(
+  service: StandaloneService,
+  headers: Record<string, string>,
+): Promise<string> {
+  const response = await service.rest('POST', '/segment/definitions', headers, {
+    name: 'everyone with points',
+    expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.points >= 0' },
+    schema: { name: '_xdm.context.profile' },
+  });
+  const id = (response.body as { id?: string } | undefined)?.id;
+  if (id === undefined) {
+    throw new Error(
+      `expected a definition, but got ${response.status}: ${JSON.stringify(response.body)}`,
+    );
+  }
+  return id;
+}
 
 describe.skipIf(redisUrl === undefined)(
   redisUrl === undefined
@@ -58,9 +79,8 @@ describe.skipIf(redisUrl === undefined)(
         startGatewayHarness({ upstreamBaseUrl: service.baseUrl, env }),
       ]);
       replicaC = createJobEventBus({ redisUrl });
-      onB = connectWs(replicaB.graphqlUrl, { connectionParams: DEMO_HEADERS });
-      const definitions = await service.rest('GET', '/segment/definitions', DEMO_HEADERS);
-      definitionId = (definitions.body as { segments: { id: string }[] }).segments[0]?.id ?? '';
+      onB = connectWs(replicaB.graphqlUrl, { connectionParams: TENANT });
+      definitionId = await createDefinition(service, TENANT);
     });
 
     afterAll(async () => {
@@ -72,19 +92,19 @@ describe.skipIf(redisUrl === undefined)(
     });
 
     it('shows a cancel through replica A live to a subscriber on replica B, and a change arriving twice once', async () => {
-      const jobId = await createJobThroughGateway(replicaA, [definitionId], DEMO_HEADERS);
+      const jobId = await createJobThroughGateway(replicaA, [definitionId], TENANT);
       const markB = markCalls(replicaB);
       const stream = onB.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] });
       const feed = onB.subscribe(SegmentJobEventsDocument, {});
       const initial = (await stream.next('the initial event on B')).data?.segmentJobStatusChanged;
       expect(isFinalStatus(initial?.status ?? 'SUCCEEDED')).toBe(false);
-      const key = tenantKeyOf(replicaB, DEMO_HEADERS);
+      const key = tenantKeyOf(replicaB, TENANT);
       await waitForWatch(replicaB, key, (stats) => stats?.feedSubscribers === 1, 'B’s feed');
       // What crosses Redis for the job, as B's bus receives it.
       const onBus = replicaB.gateway.bus.subscribe(jobTopic(key, jobId));
       await replicaB.gateway.bus.ready();
 
-      await cancelJobThroughGateway(replicaA, jobId, DEMO_HEADERS);
+      await cancelJobThroughGateway(replicaA, jobId, TENANT);
 
       const cancelling = (await stream.next('CANCELLING on B')).data?.segmentJobStatusChanged;
       expect(cancelling).toMatchObject({
@@ -156,7 +176,7 @@ describe.skipIf(redisUrl === undefined)(
         startGatewayHarness({ upstreamBaseUrl: service.baseUrl, env }),
       ]);
       clients = replicas.map((replica) =>
-        connectWs(replica.graphqlUrl, { connectionParams: DEMO_HEADERS }),
+        connectWs(replica.graphqlUrl, { connectionParams: TENANT }),
       );
     });
 
@@ -168,16 +188,14 @@ describe.skipIf(redisUrl === undefined)(
 
     it('gives the subscriber on each replica a sound chain to the end, whoever saw each change', async () => {
       const [replicaA, replicaB] = replicas as [GatewayHarness, GatewayHarness];
-      const definitions = await service.rest('GET', '/segment/definitions', DEMO_HEADERS);
-      const definitionId =
-        (definitions.body as { segments: { id: string }[] }).segments[0]?.id ?? '';
-      const jobId = await createJobThroughGateway(replicaA, [definitionId], DEMO_HEADERS);
+      const definitionId = await createDefinition(service, TENANT);
+      const jobId = await createJobThroughGateway(replicaA, [definitionId], TENANT);
       const streams = clients.map((client) =>
         client.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] }),
       );
       await Promise.all(streams.map((stream) => stream.next('the initial event')));
       // Both replicas poll the job, so either may see a change first.
-      const key = tenantKeyOf(replicaB, DEMO_HEADERS);
+      const key = tenantKeyOf(replicaB, TENANT);
       for (const replica of [replicaA, replicaB]) {
         expect(replica.gateway.watcher.stats()[key]?.watchedIds).toBe(1);
       }
