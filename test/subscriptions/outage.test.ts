@@ -38,8 +38,10 @@ describe('an upstream outage while a watched job finishes', () => {
       env: {
         AUTH_MODE: 'passthrough',
         POLL_INTERVAL_MS: '25',
-        // A hung request fails fast enough for several failed polls to fit in the test.
-        UPSTREAM_TIMEOUT_MS: '150',
+        // One attempt per poll, and a hung one fails soon: several failed polls fit in the test,
+        // and the watcher's own backoff is what retries.
+        UPSTREAM_TIMEOUT_MS: '500',
+        UPSTREAM_MAX_ATTEMPTS: '1',
       },
     });
     const definitions = await service.rest('GET', '/segment/definitions', DEMO_HEADERS);

@@ -44,7 +44,7 @@ describe('segmentJobStatusChanged over SSE', () => {
 
   beforeAll(async () => {
     harness = await startGatewayHarness({
-      env: { POLL_INTERVAL_MS: '25', EMULATOR_STEP_MS: '200' },
+      env: { POLL_INTERVAL_MS: '25', EMULATOR_STEP_MS: '300' },
     });
     definitionId = await demoDefinitionId(harness);
   });

@@ -46,7 +46,7 @@ describe('segmentJobStatusChanged over WebSocket', () => {
   beforeAll(async () => {
     // Steps long enough to see every status, polls short enough to see each one.
     harness = await startGatewayHarness({
-      env: { POLL_INTERVAL_MS: '25', EMULATOR_STEP_MS: '200' },
+      env: { POLL_INTERVAL_MS: '25', EMULATOR_STEP_MS: '300' },
     });
     ws = connectWs(harness.graphqlUrl);
     definitionId = await demoDefinitionId(harness);
