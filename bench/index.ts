@@ -1,17 +1,46 @@
 // `npm run bench`: every benchmark in one run, each printing its own table. Load stays on
-// loopback and every loop is bounded in count and time.
+// loopback and every loop is bounded in count and time. `npm run bench -- gateway` runs only
+// the benches whose name holds one of the words. A bench that fails or throws makes the exit
+// code non-zero; the others still run.
+import { loadavg } from 'node:os';
+import { runGatewayBench } from './gateway.bench.ts';
 import { runPqlBench } from './pql.bench.ts';
+import { runSoakBench } from './soak.bench.ts';
+import { runSubscriptionsBench } from './subscriptions.bench.ts';
 
 interface Bench {
   name: string;
   run: () => Promise<void>;
 }
 
-const benches: Bench[] = [{ name: 'PQL evaluation throughput', run: runPqlBench }];
+const benches: Bench[] = [
+  { name: 'PQL evaluation throughput', run: runPqlBench },
+  { name: 'Gateway HTTP throughput and batching', run: runGatewayBench },
+  { name: 'Subscriptions: calls per tick, push lag, memory', run: runSubscriptionsBench },
+  { name: 'Soak: subscriber churn and memory', run: runSoakBench },
+];
 
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).map((word) => word.toLowerCase());
+let failed = 0;
 for (const bench of benches) {
   if (only.length > 0 && !only.some((word) => bench.name.toLowerCase().includes(word))) continue;
-  console.log(`\n## ${bench.name}\n`);
-  await bench.run();
+  // Other work on the machine skews every number: say how busy it was.
+  const [oneMinute = 0] = loadavg();
+  console.log(`\n## ${bench.name}\n\n(load average ${oneMinute.toFixed(2)} at start)\n`);
+  const startedMs = performance.now();
+  const exitCodeBefore = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await bench.run();
+  } catch (error) {
+    console.error(`${bench.name} FAILED:`, error);
+    process.exitCode = 1;
+  }
+  if (process.exitCode !== undefined && process.exitCode !== 0) failed++;
+  process.exitCode = exitCodeBefore;
+  console.log(`(${((performance.now() - startedMs) / 1000).toFixed(0)} s)`);
+}
+if (failed > 0) {
+  console.log(`\n${failed} bench(es) failed.`);
+  process.exitCode = 1;
 }

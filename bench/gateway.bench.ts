@@ -1,0 +1,441 @@
+// Gateway HTTP throughput for one 20-job page against a plain node:http ceiling and against the
+// embedded service itself, and the upstream calls a batch of lookups costs. Servers run in forked
+// processes (embedded service + gateway + ceiling in one, as `npm start` runs them; a second
+// gateway alone); autocannon and the checks run here. Loopback only; every run is time-bounded.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import {
+  type ProfilePhase,
+  phaseShares,
+  profileRows,
+  readCpuProfile,
+  summarizeCpuProfile,
+} from './support/cpu-profile.ts';
+import { createJobs, DEMO_HEADERS, waitUntilFinal } from './support/embedded-rest.ts';
+import { type HostProcess, startHost } from './support/host-process.ts';
+import { answeredCalls, callKey } from './support/host-protocol.ts';
+import { formatInt, formatMs, formatPercent } from './support/measure.ts';
+
+const SEED_JOBS = 250;
+const PAGE_SIZE = 20;
+const CONNECTIONS = 50;
+const WARM_UP_SECONDS = 2;
+const MEASURE_SECONDS = 8;
+const PROFILE_SECONDS = 4;
+/** The share of the ceiling the gateway should reach. */
+const GOAL_RATIO = 0.05;
+const BATCH_SIZES = [1, 10, 100, 250] as const;
+const BULK_GET_PATH = callKey('POST', '/segment/jobs/bulk-get');
+
+/**
+ * Production settings, except: jobs that finish at once, a small demo profile store, and raised
+ * GraphQL limits. The page query below is estimated at about 12,400 (over the default
+ * GRAPHQL_MAX_COST of 5,000), and the batching table sends up to 250 `segmentJob` aliases.
+ */
+const HOST_ENV: Record<string, string> = {
+  LOG_LEVEL: 'info',
+  EMULATOR_STEP_MS: '1',
+  EMULATOR_DEMO_PROFILES: '2000',
+  EMULATOR_MAX_ACTIVE_JOBS: '1000',
+  GRAPHQL_MAX_ALIASES: '300',
+  GRAPHQL_MAX_TOKENS: '20000',
+  GRAPHQL_MAX_COST: '1000000',
+};
+
+/** The gateway process of (iii-b): service mode over the embedded service, behind a gateway key. */
+const ALONE_ENV: Record<string, string> = {
+  AEP_ACCESS_TOKEN: 'demo',
+  AEP_API_KEY: 'demo',
+  AEP_ORG_ID: 'DEMO@AdobeOrg',
+  AEP_SANDBOX_NAME: 'prod',
+  GATEWAY_API_KEYS: 'bench-key',
+};
+const ALONE_HEADERS = { 'x-gateway-key': 'bench-key' };
+
+const PAGE_QUERY = `query JobsPage($first: Int!) {
+  segmentJobs(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      cursor
+      node {
+        id
+        status
+        isFinal
+        allSegments
+        imsOrgId
+        schemaName
+        creationTime
+        updateTime
+        sandbox { sandboxName }
+        segments { id }
+        errors { code message }
+        metrics {
+          totalProfiles
+          totalTime { totalTimeInMs }
+          segments { segmentId qualified }
+        }
+      }
+    }
+  }
+}`;
+
+interface Target {
+  name: string;
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  /** What one answer must be, checked before and after the load (not during: that costs the load generator). */
+  expectBody: string;
+  /** The server processes doing the work; the first one is where upstream calls are counted. */
+  hosts: HostProcess[];
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  row: Record<string, string | number>;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json' };
+
+function pageRequest(graphqlUrl: string, headers: Record<string, string> = {}) {
+  return {
+    url: graphqlUrl,
+    method: 'POST' as const,
+    headers: { ...JSON_HEADERS, ...headers },
+    body: JSON.stringify({ query: PAGE_QUERY, variables: { first: PAGE_SIZE } }),
+  };
+}
+
+async function fetchText(request: {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+}): Promise<string> {
+  const response = await fetch(request.url, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+  });
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new Error(`expected 200 from ${request.url}, but got ${response.status}: ${text}`);
+  }
+  return text;
+}
+
+/** Checks a gateway page holds 20 jobs and no errors; returns its bytes. */
+async function gatewayPage(
+  graphqlUrl: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const text = await fetchText(pageRequest(graphqlUrl, headers));
+  const json = JSON.parse(text) as {
+    errors?: unknown[];
+    data?: { segmentJobs?: { edges?: unknown[] } };
+  };
+  const edges = json.data?.segmentJobs?.edges?.length ?? 0;
+  if (json.errors !== undefined || edges !== PAGE_SIZE) {
+    throw new Error(
+      `expected a page of ${PAGE_SIZE} jobs and no errors, but got ${edges} jobs: ${text.slice(0, 500)}`,
+    );
+  }
+  return text;
+}
+
+async function cpuMicros(hosts: readonly HostProcess[]): Promise<number[]> {
+  return Promise.all(hosts.map(async (host) => (await host.call('stats')).cpuMicros));
+}
+
+async function expectSameAnswer(target: Target): Promise<void> {
+  const text = await fetchText(target);
+  if (text !== target.expectBody) {
+    throw new Error(
+      `expected ${target.name} to answer the same bytes after the load, but it changed`,
+    );
+  }
+}
+
+async function load(target: Target): Promise<LoadResult> {
+  const options = {
+    url: target.url,
+    method: target.method,
+    headers: target.headers,
+    connections: CONNECTIONS,
+    ...(target.body === undefined ? {} : { body: target.body }),
+  };
+  await expectSameAnswer(target);
+  await autocannon({ ...options, duration: WARM_UP_SECONDS });
+  const [counted] = target.hosts;
+  await counted?.call('resetCalls', { record: false });
+  const before = await cpuMicros(target.hosts);
+  const result = await autocannon({ ...options, duration: MEASURE_SECONDS });
+  const after = await cpuMicros(target.hosts);
+  const counts = counted === undefined ? {} : (await counted.call('calls')).counts;
+  await expectSameAnswer(target);
+  const completed = result.requests.total;
+  const perRequest = (index: number) =>
+    formatInt(((after[index] ?? 0) - (before[index] ?? 0)) / completed);
+  const requestsPerSecond = completed / result.duration;
+  return {
+    requestsPerSecond,
+    row: {
+      target: target.name,
+      'req/s': formatInt(requestsPerSecond),
+      'p50 ms': formatMs(result.latency.p50),
+      'p99 ms': formatMs(result.latency.p99),
+      'body bytes': formatInt(Buffer.byteLength(target.expectBody)),
+      'server CPU µs/req': target.hosts.map((_, index) => perRequest(index)).join(' + '),
+      'upstream calls/req': (answeredCalls(counts) / completed).toFixed(2),
+      'errors, non-2xx': result.errors + result.non2xx,
+    },
+  };
+}
+
+interface Hosts {
+  /** Embedded service + gateway + ceiling in one process. */
+  together: HostProcess;
+  /** The gateway alone, over the embedded service of `together`. */
+  alone: HostProcess;
+}
+
+function ratioRow(name: string, ratio: number, goal?: number) {
+  return {
+    ratio: name,
+    value: formatPercent(ratio),
+    goal: goal === undefined ? '' : `≥ ${formatPercent(goal)}`,
+    met: goal === undefined ? '' : ratio >= goal ? 'yes' : 'NO',
+  };
+}
+
+async function measureThroughput(hosts: Hosts): Promise<number> {
+  const { graphqlUrl, upstreamBaseUrl, ceilingUrl } = hosts.together.info;
+  const aloneUrl = hosts.alone.info.graphqlUrl;
+  if (
+    graphqlUrl === undefined ||
+    upstreamBaseUrl === undefined ||
+    ceilingUrl === undefined ||
+    aloneUrl === undefined
+  ) {
+    throw new Error('expected the gateways, the embedded service and the ceiling to run');
+  }
+  const gatewayBody = await gatewayPage(graphqlUrl);
+  await hosts.together.call('setCeiling', { body: gatewayBody, contentType: 'application/json' });
+  const embeddedRequest = {
+    url: `${upstreamBaseUrl}/segment/jobs?limit=${PAGE_SIZE}`,
+    method: 'GET' as const,
+    headers: { ...DEMO_HEADERS },
+  };
+  const targets: Target[] = [
+    {
+      name: '(i) ceiling: node:http, same bytes',
+      ...pageRequest(ceilingUrl),
+      expectBody: gatewayBody,
+      hosts: [hosts.together],
+    },
+    {
+      name: '(ii) embedded: GET /segment/jobs?limit=20',
+      ...embeddedRequest,
+      expectBody: await fetchText(embeddedRequest),
+      hosts: [hosts.together],
+    },
+    {
+      name: '(iii) gateway: segmentJobs(first: 20), one process with the embedded service',
+      ...pageRequest(graphqlUrl),
+      expectBody: gatewayBody,
+      hosts: [hosts.together],
+    },
+    {
+      name: '(iii-b) the same, gateway process + embedded-service process',
+      ...pageRequest(aloneUrl, ALONE_HEADERS),
+      expectBody: await gatewayPage(aloneUrl, ALONE_HEADERS),
+      hosts: [hosts.alone, hosts.together],
+    },
+  ];
+  const results: LoadResult[] = [];
+  for (const target of targets) results.push(await load(target));
+  console.log(
+    `${CONNECTIONS} connections, ${WARM_UP_SECONDS} s warm-up then ${MEASURE_SECONDS} s measured per row. Server CPU: per server process involved (for (iii-b): gateway + embedded service).`,
+  );
+  console.table(results.map((result) => result.row));
+  const [ceiling = 1, embedded = 1, together = 0, alone = 0] = results.map(
+    (result) => result.requestsPerSecond,
+  );
+  console.table([
+    ratioRow('(iii) / (i)    gateway vs ceiling', together / ceiling, GOAL_RATIO),
+    ratioRow('(iii) / (ii)   gateway vs embedded', together / embedded),
+    ratioRow('(iii-b) / (i)  gateway vs ceiling', alone / ceiling, GOAL_RATIO),
+    ratioRow('(iii-b) / (ii) gateway vs embedded', alone / embedded),
+  ]);
+  return Math.max(together, alone) / ceiling;
+}
+
+function aliasQuery(ids: readonly string[]): { query: string; variables: Record<string, unknown> } {
+  const fields = ids.map(
+    (id, index) => `j${index}: segmentJob(id: ${JSON.stringify(id)}) { id status }`,
+  );
+  return { query: `query Lookups {\n${fields.join('\n')}\n}`, variables: {} };
+}
+
+function byIdsQuery(ids: readonly string[]): { query: string; variables: Record<string, unknown> } {
+  const chunks: string[][] = [];
+  for (let first = 0; first < ids.length; first += 100) chunks.push(ids.slice(first, first + 100));
+  const declarations = chunks.map((_, index) => `$c${index}: [ID!]!`).join(', ');
+  const fields = chunks.map(
+    (_, index) => `c${index}: segmentJobsByIds(ids: $c${index}) { id status }`,
+  );
+  return {
+    query: `query LookupsByIds(${declarations}) {\n${fields.join('\n')}\n}`,
+    variables: Object.fromEntries(chunks.map((chunk, index) => [`c${index}`, chunk])),
+  };
+}
+
+/** Jobs found in a lookup answer: every non-null `{ id }` at depth one or two. */
+function countFound(data: Record<string, unknown>): number {
+  let found = 0;
+  for (const value of Object.values(data)) {
+    const items = Array.isArray(value) ? value : [value];
+    found += items.filter((item) => item !== null && typeof item === 'object').length;
+  }
+  return found;
+}
+
+async function measureBatching(host: HostProcess, jobIds: readonly string[]): Promise<void> {
+  const graphqlUrl = host.info.graphqlUrl as string;
+  const rows = [];
+  for (const size of BATCH_SIZES) {
+    const ids = jobIds.slice(0, size);
+    for (const [form, operation, aliases] of [
+      ['segmentJob aliases', aliasQuery(ids), size],
+      ['segmentJobsByIds, ≤100 ids each', byIdsQuery(ids), Math.ceil(size / 100)],
+    ] as const) {
+      await host.call('resetCalls', { record: false });
+      const text = await fetchText({
+        url: graphqlUrl,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(operation),
+      });
+      const json = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown[] };
+      const { counts } = await host.call('calls');
+      const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
+      const bulkGets = counts[BULK_GET_PATH] ?? 0;
+      const expected = Math.ceil(size / 100);
+      const found = json.data === undefined ? 0 : countFound(json.data);
+      rows.push({
+        K: size,
+        form,
+        aliases,
+        'jobs returned': found,
+        'upstream calls': total,
+        'bulk-gets': bulkGets,
+        'expected ceil(K/100)': expected,
+        ok: json.errors === undefined && found === size && total === expected ? 'yes' : 'NO',
+      });
+    }
+  }
+  console.log(
+    `\nBatching: upstream calls for K lookups in one operation (GRAPHQL_MAX_ALIASES raised to ${HOST_ENV.GRAPHQL_MAX_ALIASES} and GRAPHQL_MAX_TOKENS to ${HOST_ENV.GRAPHQL_MAX_TOKENS} for the alias form; the default allows 15 aliases)`,
+  );
+  console.table(rows);
+  if (rows.some((row) => row.ok !== 'yes')) process.exitCode = 1;
+}
+
+const PHASES: ProfilePhase[] = [
+  {
+    name: 'upstream answer: JSON.parse + validation',
+    matches: (frame) =>
+      (frame.functionName === 'readJson' && frame.url.includes('/src/upstream/')) ||
+      frame.url.includes('/src/upstream/schemas'),
+  },
+  { name: 'upstream HTTP client (undici)', matches: (frame) => frame.url.includes('/undici/') },
+  {
+    name: 'operation log (pino)',
+    matches: (frame) => frame.url.includes('/pino/') || frame.url.includes('operation-log'),
+  },
+  {
+    name: 'result to JSON',
+    matches: (frame) => frame.functionName === 'jsonStringifyResultWithoutInternals',
+  },
+  {
+    name: 'GraphQL parse, validate, execute, resolvers',
+    matches: (frame) =>
+      frame.url.includes('/@graphql-tools/executor/') ||
+      frame.url.includes('/node_modules/graphql/') ||
+      frame.url.includes('/@pothos/') ||
+      frame.url.includes('/src/schema/') ||
+      frame.url.includes('/src/services/') ||
+      frame.url.includes('/src/loaders/') ||
+      frame.url.includes('/dataloader/'),
+  },
+  {
+    name: 'HTTP server, yoga and whatwg-node plumbing',
+    matches: (frame) =>
+      frame.url.includes('/graphql-yoga/') ||
+      frame.url.includes('/@whatwg-node/') ||
+      frame.url.includes('/@envelop/') ||
+      frame.url.includes('/src/server/') ||
+      frame.url.startsWith('node:'),
+  },
+];
+
+/** A short CPU profile of the gateway-only process under load: where its time goes. */
+async function profileGateway(host: HostProcess): Promise<void> {
+  const graphqlUrl = host.info.graphqlUrl as string;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  const path = join(dir, 'gateway.cpuprofile');
+  try {
+    await gatewayPage(graphqlUrl, ALONE_HEADERS);
+    await host.call('cpuProfileStart');
+    const result = await autocannon({
+      ...pageRequest(graphqlUrl, ALONE_HEADERS),
+      connections: CONNECTIONS,
+      duration: PROFILE_SECONDS,
+    });
+    await host.call('cpuProfileStop', { path });
+    const profile = readCpuProfile(path);
+    const summary = summarizeCpuProfile(profile, 15);
+    console.log(
+      `\nCPU profile of the gateway process (iii-b), ${PROFILE_SECONDS} s of load at ${formatInt(result.requests.total / result.duration)} req/s: busy ${formatInt(summary.busyMs)} ms, idle ${formatInt(summary.idleMs)} ms. By phase (each sample goes to the innermost frame a phase claims):`,
+    );
+    console.table(profileRows(phaseShares(profile, PHASES)));
+    console.log('Self time by area:');
+    console.table(profileRows(summary.areas));
+    console.log('Self time by function:');
+    console.table(profileRows(summary.functions));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Prints the throughput table, the ratios and the batching table; profiles below the goal. */
+export async function runGatewayBench(): Promise<void> {
+  const together = await startHost({ env: HOST_ENV, embedded: true, gateway: true, ceiling: true });
+  let alone: HostProcess | undefined;
+  try {
+    const baseUrl = together.info.upstreamBaseUrl as string;
+    alone = await startHost({
+      env: { ...HOST_ENV, ...ALONE_ENV, UPSTREAM_URL: baseUrl },
+      embedded: false,
+      gateway: true,
+      ceiling: false,
+    });
+    const jobIds = await createJobs(baseUrl, SEED_JOBS, { segmentsPerJob: 2 });
+    await waitUntilFinal(baseUrl, jobIds, 60_000);
+    const ratio = await measureThroughput({ together, alone });
+    await measureBatching(together, jobIds);
+    if (ratio < GOAL_RATIO || process.env.BENCH_PROFILE === '1') await profileGateway(alone);
+  } finally {
+    await alone?.stop();
+    await together.stop();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runGatewayBench();
+}
