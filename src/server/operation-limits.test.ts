@@ -1,4 +1,4 @@
-import { buildSchema, parse, specifiedRules, validate } from 'graphql';
+import { buildSchema, getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createOperationLimitsRule, type OperationLimits } from './operation-limits.ts';
 
@@ -87,6 +87,34 @@ describe('operation limits', () => {
       ],
     ],
   ])('%s', (_name, query, expected) => {
+    expect(errorsOf(query)).toEqual(expected);
+  });
+
+  it("accepts GraphiQL's standard introspection query: introspection has its own depth allowance", () => {
+    expect(errorsOf(getIntrospectionQuery(), { maxDepth: 2 })).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a loop inside __schema',
+      '{ __schema { types { fields { type { fields { name } } } } } }',
+      [
+        'Introspection repeats "fields" inside itself; expected each introspection field (except ofType) at most once per path.',
+      ],
+    ],
+    [
+      'a loop inside __type reached through a fragment',
+      '{ ...F } fragment F on Query { __type(name: "Job") { fields { type { fields { name } } } } }',
+      [
+        'Introspection repeats "fields" inside itself; expected each introspection field (except ofType) at most once per path.',
+      ],
+    ],
+    [
+      'ofType nested past the introspection allowance',
+      `{ __schema { types { ${'ofType { '.repeat(20)}name${' }'.repeat(20)} } } }`,
+      ['Introspection depth is 23; the limit is 20.'],
+    ],
+  ])('refuses %s', (_name, query, expected) => {
     expect(errorsOf(query)).toEqual(expected);
   });
 

@@ -35,6 +35,10 @@ export interface OperationLimits {
 
 interface Tally {
   depth: number;
+  /** Deepest nesting inside `__schema`/`__type`, counted from that field. */
+  introspectionDepth: number;
+  /** A field that repeats on its own path inside introspection (other than `ofType`). */
+  introspectionCycle: string | undefined;
   aliases: number;
   directives: number;
   cost: number;
@@ -46,6 +50,15 @@ const DEFAULT_LIST_SIZE = 20;
 const VARIABLE_LIST_SIZE = 100;
 /** Fragment spreads deeper than this stop being followed (cycles are invalid anyway). */
 const MAX_SPREAD_NESTING = 50;
+/**
+ * Depth allowed inside `__schema`/`__type`. Introspection only reaches the schema's own
+ * description, held in memory, and GraphiQL's standard query nests `ofType` seven times (15
+ * levels in all), which a depth limit meant for data would refuse. The real abuse there is a
+ * path that loops (`type { fields { type { fields … } } }`): that is refused on its own.
+ */
+export const INTROSPECTION_MAX_DEPTH = 20;
+/** The one introspection field that legitimately repeats along a path (wrapped types). */
+const REPEATABLE_INTROSPECTION_FIELD = 'ofType';
 
 /** One validation rule enforcing every limit; errors carry `extensions.code` BAD_USER_INPUT. */
 export function createOperationLimitsRule(limits: OperationLimits): ValidationRule {
@@ -66,6 +79,16 @@ function exceeded(tally: Tally, limits: OperationLimits): string[] {
   const messages: string[] = [];
   if (tally.depth > limits.maxDepth) {
     messages.push(`Query depth is ${tally.depth}; the limit is ${limits.maxDepth}.`);
+  }
+  if (tally.introspectionDepth > INTROSPECTION_MAX_DEPTH) {
+    messages.push(
+      `Introspection depth is ${tally.introspectionDepth}; the limit is ${INTROSPECTION_MAX_DEPTH}.`,
+    );
+  }
+  if (tally.introspectionCycle !== undefined) {
+    messages.push(
+      `Introspection repeats "${tally.introspectionCycle}" inside itself; expected each introspection field (except ofType) at most once per path.`,
+    );
   }
   if (tally.aliases > limits.maxAliases) {
     messages.push(`Query uses ${tally.aliases} aliases; the limit is ${limits.maxAliases}.`);
@@ -92,11 +115,18 @@ export function measureOperation(
   const root = rootType(schema, operation.operation);
   const tally: Tally = {
     depth: 0,
+    introspectionDepth: 0,
+    introspectionCycle: undefined,
     aliases: 0,
     directives: operation.directives?.length ?? 0,
     cost: 0,
   };
-  tally.cost = walk(operation.selectionSet, root, 1, 0, { context, tally });
+  tally.cost = walk(
+    operation.selectionSet,
+    root,
+    { depth: 1, spreadNesting: 0 },
+    { context, tally },
+  );
   return tally;
 }
 
@@ -105,43 +135,71 @@ interface WalkState {
   tally: Tally;
 }
 
+/** Where a selection set stands: its depth, fragment nesting and introspection path. */
+interface Position {
+  depth: number;
+  spreadNesting: number;
+  /** Field names from `__schema`/`__type` down to here; undefined outside introspection. */
+  introspectionPath?: readonly string[] | undefined;
+}
+
 /** Returns the cost of the selection set; updates depth, alias and directive counts. */
 function walk(
   selectionSet: SelectionSetNode,
   parent: GraphQLNamedType | undefined,
-  depth: number,
-  spreadNesting: number,
+  position: Position,
   state: WalkState,
 ): number {
   let cost = 0;
   for (const selection of selectionSet.selections) {
     state.tally.directives += selection.directives?.length ?? 0;
     if (selection.kind === Kind.FIELD) {
-      state.tally.depth = Math.max(state.tally.depth, depth);
       const name = selection.name.value;
+      const childPosition = enterField(name, position, state.tally);
       if (selection.alias !== undefined && name !== '__typename') state.tally.aliases++;
       const field = fieldOf(parent, name);
       const multiplier = field ? listSize(field, parent, selection.arguments ?? []) : 1;
       const childType = field ? getNamedType(field.type) : undefined;
       const childCost = selection.selectionSet
-        ? walk(selection.selectionSet, childType, depth + 1, spreadNesting, state)
+        ? walk(selection.selectionSet, childType, childPosition, state)
         : 0;
       cost += name.startsWith('__') ? 0 : 1 + multiplier * childCost;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const typeName = selection.typeCondition?.name.value;
       const type = typeName ? state.context.getSchema().getType(typeName) : parent;
-      cost += walk(selection.selectionSet, type ?? parent, depth, spreadNesting, state);
+      cost += walk(selection.selectionSet, type ?? parent, position, state);
     } else {
       const fragment: FragmentDefinitionNode | null | undefined = state.context.getFragment(
         selection.name.value,
       );
-      if (!fragment || spreadNesting >= MAX_SPREAD_NESTING) continue;
+      if (!fragment || position.spreadNesting >= MAX_SPREAD_NESTING) continue;
       state.tally.directives += fragment.directives?.length ?? 0;
       const type = state.context.getSchema().getType(fragment.typeCondition.name.value);
-      cost += walk(fragment.selectionSet, type ?? parent, depth, spreadNesting + 1, state);
+      const inner = { ...position, spreadNesting: position.spreadNesting + 1 };
+      cost += walk(fragment.selectionSet, type ?? parent, inner, state);
     }
   }
   return cost;
+}
+
+/**
+ * Counts a field at `position` and returns the position of its children. Data fields count
+ * toward the depth limit; fields inside `__schema`/`__type` count toward the introspection
+ * depth, and one repeating on its own path is recorded.
+ */
+function enterField(name: string, position: Position, tally: Tally): Position {
+  const path = position.introspectionPath;
+  if (path === undefined && name !== '__schema' && name !== '__type') {
+    tally.depth = Math.max(tally.depth, position.depth);
+    return { ...position, depth: position.depth + 1 };
+  }
+  if (path === undefined) tally.depth = Math.max(tally.depth, position.depth);
+  const here = [...(path ?? []), name];
+  tally.introspectionDepth = Math.max(tally.introspectionDepth, here.length);
+  if (name !== REPEATABLE_INTROSPECTION_FIELD && path?.includes(name)) {
+    tally.introspectionCycle ??= name;
+  }
+  return { ...position, depth: position.depth + 1, introspectionPath: here };
 }
 
 function rootType(schema: GraphQLSchema, operation: string): GraphQLNamedType | undefined {

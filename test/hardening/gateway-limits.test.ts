@@ -3,6 +3,7 @@
 // including the known ways around them; oversized documents and bodies leave the process
 // healthy; batching is refused plainly; introspection off also hides suggestions.
 import { request as httpRequest } from 'node:http';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type GatewayHarness,
@@ -119,22 +120,29 @@ describe('default limits', () => {
     expect(harness.calls.length).toBeGreaterThan(0);
   });
 
+  it("answers GraphiQL's standard introspection query (15 levels deep) within the defaults", async () => {
+    const result = await harness.post({ query: getIntrospectionQuery() });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toHaveProperty('__schema.queryType.name', 'Query');
+    expect(harness.calls).toHaveLength(0);
+  });
+
   it.each<[string, string, RegExp]>([
     [
-      'depth 9 through introspection types',
-      `{ segmentJobs(first: 1) { totalCount } __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }`,
-      /Query depth is 9; the limit is 8\./,
+      'introspection that loops back on itself',
+      `{ segmentJobs(first: 1) { totalCount } __schema { types { fields { type { fields { name } } } } } }`,
+      /Introspection repeats "fields" inside itself/,
     ],
     [
-      'depth hidden in a fragment named __schema',
-      `{ segmentJobs(first: 1) { totalCount } ...__schema }
-       fragment __schema on Query { __type(name: "SegmentJob") { fields { type { ${nest(5, 'ofType { ', 'name', ' }')} } } } }`,
-      /Query depth is 9; the limit is 8\./,
+      'a looping introspection path hidden in a fragment named __schema',
+      `{ __typename ...__schema }
+       fragment __schema on Query { __type(name: "SegmentJob") { fields { type { fields { name } } } } }`,
+      /Introspection repeats "fields" inside itself/,
     ],
     [
-      'introspection nested through ofType far past the limit',
-      `{ __schema { types { ${nest(12, 'ofType { ', 'name', ' }')} } } }`,
-      /Query depth is 15; the limit is 8\./,
+      'introspection nested through ofType past its own limit',
+      `{ __schema { types { ${nest(20, 'ofType { ', 'name', ' }')} } } }`,
+      /Introspection depth is 23; the limit is 20\./,
     ],
     [
       '16 aliases',
