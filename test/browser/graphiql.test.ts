@@ -89,6 +89,23 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await harness?.close();
     });
 
+    it('loads the schema for docs and autocomplete (its introspection query succeeds)', async () => {
+      const page = await context.newPage();
+      const introspection = page.waitForResponse(
+        (response) =>
+          response.url().startsWith(harness.graphqlUrl) &&
+          (response.request().postData() ?? '').includes('__schema'),
+        { timeout: WAIT_MS },
+      );
+      await page.goto(harness.graphqlUrl);
+      const response = await introspection;
+      const body = (await response.json()) as { data?: { __schema?: unknown }; errors?: unknown };
+      expect(response.status()).toBe(200);
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.__schema).toBeDefined();
+      await page.close();
+    });
+
     it('runs the default query and shows the demo jobs', async () => {
       const page = await context.newPage();
       await page.goto(harness.graphqlUrl);
