@@ -8,6 +8,7 @@ import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } fro
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
 import { schema } from '../schema/index.ts';
+import { createSubscriptionQuota } from '../services/subscription-quota.ts';
 import type { TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import type { Watcher } from '../watcher/index.ts';
@@ -112,6 +113,7 @@ export function buildApp(options: BuildAppOptions): App {
   const { config, upstream, tenants, logger, watcher } = options;
   const limitBytes = config.graphql.maxBodyBytes;
   const sharedExecution: SharedExecutionStats = { executions: 0, shared: 0 };
+  const subscriptionQuota = createSubscriptionQuota(config.subscriptions.maxPerTenant);
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
@@ -138,6 +140,7 @@ export function buildApp(options: BuildAppOptions): App {
         tenants,
         upstream,
         watcher,
+        subscriptionQuota,
         onUpstreamCall: options.onUpstreamCall,
       }),
     plugins: [
@@ -203,7 +206,9 @@ export function buildApp(options: BuildAppOptions): App {
     path: GRAPHQL_PATH,
     ...config.subscriptions,
     allowedOrigins: config.allowedOrigins,
-    authenticate: (params) => tenants.fromConnectionParams(params).key,
+    authenticate: (params) => {
+      tenants.fromConnectionParams(params);
+    },
     onWarning: (message, details) => wsLogger.warn(details, message),
   });
   stopCallbacks.push(() => webSocket.close());

@@ -5,6 +5,7 @@ import type { Tenant } from '../domain/index.ts';
 import type { GatewayContext } from '../schema/index.ts';
 import { createSegmentJobEventService } from '../services/segment-job-event-service.ts';
 import { createSegmentJobService } from '../services/segment-job-service.ts';
+import type { SubscriptionQuota } from '../services/subscription-quota.ts';
 import { TenantAuthError, type TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import type { Watcher } from '../watcher/index.ts';
@@ -33,6 +34,8 @@ export interface RequestContextOptions {
   upstream: UpstreamClient;
   /** Live status streams; also told about jobs created or cancelled here. */
   watcher: Watcher;
+  /** Open subscriptions per tenant, across WebSocket and SSE. */
+  subscriptionQuota: SubscriptionQuota;
   /** Called for every upstream HTTP attempt, after the per-request count. */
   onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
 }
@@ -72,6 +75,10 @@ export function createRequestContext(
     },
     onJobChanged: (tenant, jobId, job) => options.watcher.nudge(tenant, jobId, job),
   });
-  const events = createSegmentJobEventService({ resolveTenant, watcher: options.watcher });
+  const events = createSegmentJobEventService({
+    resolveTenant,
+    watcher: options.watcher,
+    quota: options.subscriptionQuota,
+  });
   return { jobs, events, requestState };
 }

@@ -17,17 +17,15 @@ export interface WebSocketOptions {
   keepAliveMs: number;
   /** Largest frame accepted; a larger one closes the socket with 1009. @default 65536 */
   maxPayloadBytes: number;
-  /** Open subscriptions per socket. @default 20 */
+  /** Open operations per socket (the per-tenant cap is the subscription service's). @default 20 */
   maxPerConnection: number;
-  /** Open subscriptions per tenant across every socket. @default 1000 */
-  maxPerTenant: number;
   /** Origins allowed to open a socket; empty allows any (and requests with no Origin). */
   allowedOrigins: readonly string[];
   /**
    * Checks the `connection_init` payload before the connection is acknowledged; throws when it
-   * is refused (the socket is closed with 4403) and returns the tenant key otherwise.
+   * is refused (the socket is closed with 4403).
    */
-  authenticate(connectionParams: Readonly<Record<string, unknown>> | undefined): string;
+  authenticate(connectionParams: Readonly<Record<string, unknown>> | undefined): void;
   /** Reports a refused connection or a failure, without credentials. */
   onWarning?(message: string, details: Record<string, unknown>): void;
 }
@@ -43,7 +41,6 @@ export interface WebSocketTransport {
 const GOING_AWAY = 1001;
 
 interface ExtraState {
-  tenantKey?: string;
   subscriptions: number;
 }
 
@@ -61,7 +58,6 @@ export function attachWebSocket(
 ): WebSocketTransport {
   const path = options.path ?? '/graphql';
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  const tenantSubscriptions = new Map<string, number>();
   const states = new WeakMap<object, ExtraState>();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -93,13 +89,7 @@ export function attachWebSocket(
     return state;
   };
   const release = (state: ExtraState) => {
-    if (state.subscriptions <= 0) return;
-    state.subscriptions--;
-    if (state.tenantKey !== undefined) {
-      const left = (tenantSubscriptions.get(state.tenantKey) ?? 1) - 1;
-      if (left <= 0) tenantSubscriptions.delete(state.tenantKey);
-      else tenantSubscriptions.set(state.tenantKey, left);
-    }
+    if (state.subscriptions > 0) state.subscriptions--;
   };
 
   const disposable = useServer(
@@ -109,7 +99,7 @@ export function attachWebSocket(
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args),
       onConnect: (ctx) => {
         try {
-          stateOf(ctx.extra).tenantKey = options.authenticate(ctx.connectionParams);
+          options.authenticate(ctx.connectionParams);
           return true;
         } catch (error) {
           options.onWarning?.('websocket connection refused', {
@@ -120,8 +110,9 @@ export function attachWebSocket(
       },
       onSubscribe: async (ctx, _id, payload) => {
         const state = stateOf(ctx.extra);
-        const refusal = capRefusal(state, tenantSubscriptions, options);
-        if (refusal) return [refusal];
+        if (state.subscriptions >= options.maxPerConnection) {
+          return [connectionCapError(options.maxPerConnection)];
+        }
         const enveloped = yoga.getEnveloped({
           req: ctx.extra.request,
           socket: ctx.extra.socket,
@@ -145,12 +136,6 @@ export function attachWebSocket(
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
         state.subscriptions++;
-        if (state.tenantKey !== undefined) {
-          tenantSubscriptions.set(
-            state.tenantKey,
-            (tenantSubscriptions.get(state.tenantKey) ?? 0) + 1,
-          );
-        }
         return args;
       },
       onComplete: (ctx) => release(stateOf(ctx.extra)),
@@ -175,26 +160,11 @@ export function attachWebSocket(
   };
 }
 
-function capRefusal(
-  state: ExtraState,
-  tenantSubscriptions: ReadonlyMap<string, number>,
-  options: Pick<WebSocketOptions, 'maxPerConnection' | 'maxPerTenant'>,
-): GraphQLError | undefined {
-  if (state.subscriptions >= options.maxPerConnection) {
-    return new GraphQLError(
-      `Too many subscriptions on this connection: the limit is ${options.maxPerConnection}. Complete one before starting another.`,
-      { extensions: { code: 'RATE_LIMITED' } },
-    );
-  }
-  const tenantCount =
-    state.tenantKey === undefined ? 0 : (tenantSubscriptions.get(state.tenantKey) ?? 0);
-  if (tenantCount >= options.maxPerTenant) {
-    return new GraphQLError(
-      `Too many subscriptions for this tenant: the limit is ${options.maxPerTenant}.`,
-      { extensions: { code: 'RATE_LIMITED' } },
-    );
-  }
-  return undefined;
+function connectionCapError(maxPerConnection: number): GraphQLError {
+  return new GraphQLError(
+    `Too many subscriptions on this connection: the limit is ${maxPerConnection}. Complete one before starting another.`,
+    { extensions: { code: 'RATE_LIMITED' } },
+  );
 }
 
 function isOriginAllowed(origin: string | undefined, allowed: readonly string[]): boolean {

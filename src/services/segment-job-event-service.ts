@@ -6,6 +6,7 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { SegmentJobStatus, Tenant } from '../domain/index.ts';
 import type { JobStatusEvent } from '../pubsub/index.ts';
 import type { Watcher } from '../watcher/index.ts';
+import type { SubscriptionQuota } from './subscription-quota.ts';
 import { toQueryError } from './upstream-error-mapping.ts';
 
 /** Ids one `segmentJobStatusChanged` subscription may watch. */
@@ -28,6 +29,8 @@ export interface SegmentJobEventServiceOptions {
   /** Resolves the subscriber's tenant; throws the error the subscriber should see. */
   resolveTenant: () => Tenant;
   watcher: Watcher;
+  /** Open subscriptions per tenant, shared by every transport. */
+  quota: SubscriptionQuota;
 }
 
 export function createSegmentJobEventService(
@@ -37,12 +40,16 @@ export function createSegmentJobEventService(
     watchJobs(ids, signal) {
       const distinct = validateIds(ids);
       const tenant = options.resolveTenant();
-      return mapErrors(options.watcher.watchJobs(tenant, distinct, { signal }));
+      return guarded(options.quota.acquire(tenant.key), () =>
+        options.watcher.watchJobs(tenant, distinct, { signal }),
+      );
     },
     watchTenant(statuses, signal) {
       const tenant = options.resolveTenant();
       const filter = statuses === undefined || statuses.length === 0 ? undefined : statuses;
-      return mapErrors(options.watcher.watchTenant(tenant, { statuses: filter, signal }));
+      return guarded(options.quota.acquire(tenant.key), () =>
+        options.watcher.watchTenant(tenant, { statuses: filter, signal }),
+      );
     },
   };
 }
@@ -66,22 +73,44 @@ function badIds(message: string): Error {
   return createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: 'ids' } });
 }
 
-/** Rethrows upstream failures as coded GraphQL errors; everything else passes through. */
-function mapErrors(
+/** Opens a stream holding a quota slot; the slot is given back if opening fails. */
+function guarded(
+  release: () => void,
+  open: () => AsyncIterableIterator<JobStatusEvent>,
+): AsyncIterableIterator<JobStatusEvent> {
+  try {
+    return guard(open(), release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/**
+ * Rethrows upstream failures as coded GraphQL errors (everything else passes through) and
+ * gives the quota slot back once the stream ends, however it ends.
+ */
+function guard(
   source: AsyncIterableIterator<JobStatusEvent>,
+  release: () => void,
 ): AsyncIterableIterator<JobStatusEvent> {
   return {
     async next() {
       try {
-        return await source.next();
+        const step = await source.next();
+        if (step.done) release();
+        return step;
       } catch (error) {
+        release();
         throw toQueryError(error);
       }
     },
     async return() {
+      release();
       return (await source.return?.()) ?? { done: true, value: undefined };
     },
     async throw(error: unknown) {
+      release();
       await source.return?.();
       throw error;
     },

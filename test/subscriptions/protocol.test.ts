@@ -17,6 +17,7 @@ import {
   waitForWatch,
 } from '../support/subscription-jobs.ts';
 import { errorsOf, fieldsOf } from '../support/subscription-recorder.ts';
+import { subscribeSse } from '../support/subscription-sse.ts';
 import { connectWs, openRawSocket, type WsClient } from '../support/ws-client.ts';
 
 const ALLOWED_ORIGIN = 'http://console.example';
@@ -186,5 +187,37 @@ describe('graphql-ws protocol rules', () => {
     expect(errorsOf(again)).toEqual([]);
     expect(other.outcome).toBeUndefined();
     expect(errorsOf(other)).toEqual([]);
+  });
+  it('counts SSE subscriptions against the same per-tenant cap as WebSockets', async () => {
+    const headers = tenantHeaders('MIXEDCAP@AdobeOrg');
+    const overSocket = connect(headers);
+    const held = [
+      overSocket.subscribe(SegmentJobEventsDocument, {}),
+      subscribeSse(harness.graphqlUrl, SegmentJobEventsDocument, {}, headers),
+      subscribeSse(harness.graphqlUrl, SegmentJobEventsDocument, {}, headers),
+    ];
+    onTestFinished(() => {
+      for (const stream of held) stream.cancel();
+    });
+    await waitForFeedBaseline(harness, tenantKeyOf(harness, headers), PER_TENANT);
+
+    const extraSse = subscribeSse(harness.graphqlUrl, SegmentJobEventsDocument, {}, headers);
+    await extraSse.ended('the SSE refusal');
+    expect(errorsOf(extraSse).map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+    const extraSocket = overSocket.subscribe(SegmentJobEventsDocument, {});
+    await extraSocket.ended('the WebSocket refusal');
+    expect(errorsOf(extraSocket).map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+
+    held[1]?.cancel();
+    await waitForWatch(
+      harness,
+      tenantKeyOf(harness, headers),
+      (stats) => stats?.feedSubscribers === PER_TENANT - 1,
+      'the aborted SSE subscription to be released',
+    );
+    const again = subscribeSse(harness.graphqlUrl, SegmentJobEventsDocument, {}, headers);
+    held.push(again);
+    await waitForFeedBaseline(harness, tenantKeyOf(harness, headers), PER_TENANT);
+    expect(again.outcome).toBeUndefined();
   });
 });
