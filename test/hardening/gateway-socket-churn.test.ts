@@ -163,7 +163,9 @@ async function churnRound(): Promise<void> {
     const acked = nextMessage(socket, 'connection_ack');
     socket.send(JSON.stringify({ type: 'connection_init', payload: connectionParams }));
     await acked;
-    const refused = nextMessage(socket, 'error');
+    // The tenant cap is checked where the tenant is known, while the subscription starts: the
+    // refusal is one result carrying the error, then `complete`.
+    const refused = nextMessage(socket, 'next');
     socket.send(
       JSON.stringify({
         id: 'over-cap',
@@ -176,6 +178,7 @@ async function churnRound(): Promise<void> {
     return error;
   })();
   expect(JSON.stringify(extra.payload)).toContain('Too many subscriptions for this tenant');
+  expect(JSON.stringify(extra.payload)).toContain('RATE_LIMITED');
 
   for (const socket of sockets) socket.terminate();
   sockets.length = 0;
