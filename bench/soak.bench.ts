@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Client } from 'graphql-ws';
 import { definitionIds } from './support/embedded-rest.ts';
 import { type HostProcess, startHost } from './support/host-process.ts';
-import type { MemorySample } from './support/host-protocol.ts';
+import type { HostStats, MemorySample } from './support/host-protocol.ts';
 import { delay, formatInt, formatKib, slope, waitFor } from './support/measure.ts';
 import { describe, openClient, type Subscriber, subscribe } from './support/ws-subscribers.ts';
 
@@ -225,6 +225,8 @@ async function feedWorker(soak: Soak): Promise<void> {
       if (subscriber.error !== undefined) noteError(soak, subscriber.error);
       countEvents(soak, [subscriber]);
       subscriber.unsubscribe();
+    } catch (error) {
+      noteError(soak, error);
     } finally {
       await client.dispose();
     }
@@ -365,14 +367,13 @@ function report(
   seconds: number,
   counters: Counters,
   samples: readonly Sample[],
-  drained: Awaited<ReturnType<HostProcess['call']>> | undefined,
+  stats: HostStats | undefined,
 ): void {
   const secondHalf = samples.filter((sample) => sample.seconds >= seconds / 2);
   const liveSlope = slope(secondHalf.map((s) => ({ x: s.seconds, y: liveBytes(s.memory) })));
   const rssSlope = slope(secondHalf.map((s) => ({ x: s.seconds, y: s.memory.rssBytes })));
   const first = secondHalf[0]?.memory;
   const last = secondHalf[secondHalf.length - 1]?.memory;
-  const stats = drained as { webSockets: number; watcher: Record<string, unknown> } | undefined;
   const watcherEmpty = stats !== undefined && Object.keys(stats.watcher).length === 0;
   const socketsClosed = stats?.webSockets === 0;
   const halfSeconds = seconds / 2;
