@@ -48,7 +48,6 @@ describe.skipIf(!existsSync(CHROMIUM))(
   () => {
     let harness: GatewayHarness;
     let browser: Browser;
-    let context: BrowserContext;
     /** Requests the page tried to send off localhost (all blocked). */
     const offsite: string[] = [];
 
@@ -70,7 +69,16 @@ describe.skipIf(!existsSync(CHROMIUM))(
           ],
         }),
       ]);
-      context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    });
+
+    /**
+     * A page in a context of its own: GraphiQL keeps its tabs in localStorage, and one test's
+     * tabs must not decide what the next test's page opens on.
+     */
+    async function freshPage(): Promise<Page> {
+      const context: BrowserContext = await browser.newContext({
+        viewport: { width: 1280, height: 720 },
+      });
       await context.route('**/*', async (route) => {
         const url = route.request().url();
         if (isLocal(url)) return route.continue();
@@ -82,7 +90,8 @@ describe.skipIf(!existsSync(CHROMIUM))(
           offsite.push(request.url());
         }
       });
-    });
+      return context.newPage();
+    }
 
     afterAll(async () => {
       await browser?.close();
@@ -90,7 +99,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
     });
 
     it('loads the schema for docs and autocomplete (its introspection query succeeds)', async () => {
-      const page = await context.newPage();
+      const page = await freshPage();
       const introspection = page.waitForResponse(
         (response) =>
           response.url().startsWith(harness.graphqlUrl) &&
@@ -103,12 +112,22 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(response.status()).toBe(200);
       expect(body.errors).toBeUndefined();
       expect(body.data?.__schema).toBeDefined();
-      await page.close();
+      await page.context().close();
     });
 
     it('runs the default query and shows the demo jobs', async () => {
-      const page = await context.newPage();
+      const page = await freshPage();
       await page.goto(harness.graphqlUrl);
+      // A click before the editor holds the query runs nothing: wait for it first.
+      await page.waitForSelector('.graphiql-query-editor .monaco-editor', { timeout: WAIT_MS });
+      await page.waitForFunction(
+        () =>
+          (document.querySelector('.graphiql-query-editor')?.textContent ?? '').includes(
+            'segmentJobs',
+          ),
+        undefined,
+        { timeout: WAIT_MS },
+      );
       await page.click('.graphiql-execute-button', { timeout: WAIT_MS });
 
       const text = await waitForResult(page, '"totalCount"');
@@ -119,11 +138,11 @@ describe.skipIf(!existsSync(CHROMIUM))(
       // The editor renders only the lines in view: the newest job is near the top.
       expect(text).toContain(jobs?.edges[0]?.node.id ?? 'a demo job');
       expect(text).not.toContain('"errors"');
-      await page.close();
+      await page.context().close();
     });
 
     it('updates the result pane live while a subscription follows a running job to SUCCEEDED', async () => {
-      const page = await context.newPage();
+      const page = await freshPage();
       const subscription = (id: string) =>
         `subscription Follow { segmentJobStatusChanged(ids: ["${id}"]) { jobId status previousStatus initial } }`;
       await page.goto(
@@ -166,7 +185,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(statuses.length).toBeGreaterThanOrEqual(2);
       expect(isFinalStatus(statuses[0] ?? 'SUCCEEDED')).toBe(false);
       expect(statuses.at(-1)).toBe('SUCCEEDED');
-      await page.close();
+      await page.context().close();
     });
 
     it('sent nothing off localhost', () => {
