@@ -44,8 +44,6 @@ interface Tally {
   cost: number;
 }
 
-/** Size assumed for a list field whose size no argument bounds. */
-const DEFAULT_LIST_SIZE = 20;
 /** Size assumed when `first` or `ids` is a variable: validation runs before variables are known, so assume the API's largest page. */
 const VARIABLE_LIST_SIZE = 100;
 /** Fragment spreads deeper than this stop being followed (cycles are invalid anyway). */
@@ -217,10 +215,12 @@ function fieldOf(
 }
 
 /**
- * How many items a field may return: for a list or a connection, its `first`/`limit` argument
- * or the length of its `ids` argument (a variable counts as the largest page), else the
- * argument's default or {@link DEFAULT_LIST_SIZE}. A connection's `edges` were counted at the
- * connection; non-list fields count once.
+ * How many times a field's selection is paid for: for a list or a connection, its `first`/`limit`
+ * argument or the length of its `ids` argument (a variable counts as the largest page), or the
+ * default of a `first` argument. Those are the sizes a client chooses, and each item may cost
+ * upstream work. A list with no size argument (a job's segments, errors or metric rows) is a
+ * projection of a document already fetched, bounded by that document: it counts once. A
+ * connection's `edges` were counted at the connection.
  */
 function listSize(
   field: GraphQLField<unknown, unknown>,
@@ -241,5 +241,5 @@ function listSize(
   }
   const declared = field.args.find((arg) => arg.name === 'first');
   if (declared && typeof declared.defaultValue === 'number') return declared.defaultValue;
-  return DEFAULT_LIST_SIZE;
+  return 1;
 }

@@ -98,6 +98,10 @@ function rawPost(
   });
 }
 
+/** A job selection costing 17 per job: lists without a size argument count once. */
+const HEAVY_JOB =
+  'id status creationTime updateTime metrics { totalProfiles totalTime { totalTimeInMs } segments { segmentId qualified realized exited byNamespace { namespace count } } }';
+
 describe('default limits', () => {
   let harness: GatewayHarness;
 
@@ -125,6 +129,18 @@ describe('default limits', () => {
     expect(result.errors).toBeUndefined();
     expect(result.data).toHaveProperty('__schema.queryType.name', 'Query');
     expect(harness.calls).toHaveLength(0);
+  });
+
+  it('answers a page of 100 jobs with every commonly used field within the default cost', async () => {
+    const result = await harness.post({
+      query: `{ segmentJobs(first: 100) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node {
+        id status isFinal allSegments imsOrgId schemaName creationTime updateTime sandbox { sandboxName }
+        segments { id expression { type format value } mergePolicyId }
+        errors { code message }
+        ${HEAVY_JOB.replace('id status creationTime updateTime ', '')} } } } }`,
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toHaveProperty('segmentJobs.totalCount');
   });
 
   it.each<[string, string, RegExp]>([
@@ -174,20 +190,21 @@ describe('default limits', () => {
       /Query uses 12 directives; the limit is 10\./,
     ],
     [
-      'a cost of 100 jobs with nested lists',
-      `{ segmentJobs(first: 100) { edges { node { segments { id } metrics { segments { segmentId byNamespace { count } } } } } } }`,
-      /Query cost is estimated at \d+; the limit is 5000\./,
+      'a cost of three pages of 100 jobs',
+      `{ ${repeat(3, (index) => `p${index}: segmentJobs(first: 100) { edges { node { ${HEAVY_JOB} } } }`)} }`,
+      /Query cost is estimated at 5403; the limit is 5000\./,
     ],
     [
       'a cost spread through a reused fragment',
-      `{ a: segmentJobs(first: 100) { ...Heavy } b: segmentJobs(first: 100) { ...Heavy } }
-       fragment Heavy on SegmentJobConnection { edges { node { metrics { segments { segmentId byNamespace { count } } } } } }`,
-      /Query cost is estimated at \d+; the limit is 5000\./,
+      `{ a: segmentJobs(first: 100) { ...Heavy } b: segmentJobs(first: 100) { ...Heavy } c: segmentJobs(first: 100) { ...Heavy } }
+       fragment Heavy on SegmentJobConnection { edges { node { ${HEAVY_JOB} } } }`,
+      /Query cost is estimated at 5403; the limit is 5000\./,
     ],
     [
       'a cost hidden behind a variable page size',
-      `query Big($n: Int) { segmentJobs(first: $n) { edges { node { metrics { segments { byNamespace { count } } } } } } }`,
-      /Query cost is estimated at \d+; the limit is 5000\./,
+      `query Big($n: Int) { a: segmentJobs(first: $n) { ...Heavy } b: segmentJobs(first: $n) { ...Heavy } c: segmentJobs(first: $n) { ...Heavy } }
+       fragment Heavy on SegmentJobConnection { edges { node { ${HEAVY_JOB} } } }`,
+      /Query cost is estimated at 5403; the limit is 5000\./,
     ],
     [
       '3,000 __typename fields (tokens)',
