@@ -31,9 +31,9 @@ const BATCH_SIZES = [1, 10, 100, 250] as const;
 const BULK_GET_PATH = callKey('POST', '/segment/jobs/bulk-get');
 
 /**
- * Production settings, except: jobs that finish at once, a small demo profile store, and raised
- * GraphQL limits. The page query below is estimated at about 12,400 (over the default
- * GRAPHQL_MAX_COST of 5,000), and the batching table sends up to 250 `segmentJob` aliases.
+ * Production settings, except: jobs that finish at once, a small demo profile store, and the
+ * alias and token limits raised for the batching table, which sends up to 250 `segmentJob`
+ * aliases in one operation. The page query runs within the default limits.
  */
 const HOST_ENV: Record<string, string> = {
   LOG_LEVEL: 'info',
@@ -42,7 +42,6 @@ const HOST_ENV: Record<string, string> = {
   EMULATOR_MAX_ACTIVE_JOBS: '1000',
   GRAPHQL_MAX_ALIASES: '300',
   GRAPHQL_MAX_TOKENS: '20000',
-  GRAPHQL_MAX_COST: '1000000',
 };
 
 /** The gateway process of (iii-b): service mode over the embedded service, behind a gateway key. */
