@@ -15,7 +15,14 @@ import {
   UpstreamUnavailableError,
 } from './errors.ts';
 import { decideRetry, isRetryableStatus, parseRetryAfterMs } from './retry-policy.ts';
-import { looksLikeJob, type Parsed, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
+import {
+  bulkResultOf,
+  looksLikeJob,
+  type Parsed,
+  parseBulkResults,
+  parseJob,
+  parseJobList,
+} from './schemas.ts';
 import type {
   BulkGetResult,
   CallOptions,
@@ -472,7 +479,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           parseBulkResults,
         );
         const out: BulkGetResult = new Map();
-        for (const id of ids) out.set(id, bulkItem(tenant, id, results[id], response));
+        for (const id of ids) {
+          out.set(id, bulkItem(tenant, id, bulkResultOf(results, id), response));
+        }
         return out;
       },
     });

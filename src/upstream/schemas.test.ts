@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeJob, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
+import { bulkResultOf, looksLikeJob, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
 
 const minimal = { id: 'j', imsOrgId: 'O@AdobeOrg', status: 'NEW', segments: [] };
 
@@ -68,23 +68,101 @@ describe('parseJob: shapes it refuses, saying where and what', () => {
       { ...minimal, status: 'x y z <script>' },
       'a 14-character string',
     ],
-    ['a missing id', { ...minimal, id: undefined }, 'id: expected a segment job'],
-    ['segments that are not a list', { ...minimal, segments: 'all' }, 'segments'],
+    [
+      'a missing id',
+      { ...minimal, id: undefined },
+      'id: expected a non-empty string, but got nothing',
+    ],
+    [
+      'an empty id',
+      { ...minimal, id: '' },
+      'id: expected a non-empty string, but got an empty string',
+    ],
+    [
+      'segments that are not a list',
+      { ...minimal, segments: 'all' },
+      'segments: expected an array, but got a string',
+    ],
     [
       'a counter that is not a number',
       { ...minimal, metrics: { totalProfiles: '12' } },
-      'metrics.totalProfiles',
+      'metrics.totalProfiles: expected a number, but got a string',
     ],
-    ['an array instead of an object', [minimal], 'body'],
+    [
+      'a per-segment count that is not a number',
+      { ...minimal, metrics: { segmentedProfileByNamespaceCounter: { s1: { ECID: true } } } },
+      'metrics.segmentedProfileByNamespaceCounter.s1.ECID: expected a number, but got a boolean',
+    ],
+    [
+      'a definition without its expression value',
+      {
+        ...minimal,
+        segments: [
+          {
+            segmentId: 's1',
+            segment: { id: 's1', expression: { type: 'PQL', format: 'pql/text' } },
+          },
+        ],
+      },
+      'segments[0].segment.expression.value: expected a string, but got nothing',
+    ],
+    [
+      'an error entry that is not an object',
+      { ...minimal, errors: ['boom'] },
+      'errors[0]: expected an object, but got a string',
+    ],
+    [
+      'a computeJobId that is not digits',
+      { ...minimal, computeJobId: '12a' },
+      'computeJobId: expected a number or a string of digits, but got a string',
+    ],
+    [
+      'an array instead of an object',
+      [minimal],
+      'body: expected a segment job (an object), but got an array',
+    ],
   ])('%s', (_name, input, problem) => {
     const parsed = parseJob(input);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.problem).toContain(problem);
   });
 
+  it('reports an unknown status only when every other field is sound', () => {
+    const parsed = parseJob({ ...minimal, status: 'PAUSED', creationTime: 'yesterday' });
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'creationTime: expected a number, but got a string',
+    );
+  });
+
   it('never echoes a non-word status value', () => {
     const parsed = parseJob({ ...minimal, status: 'Bearer abc.def' });
     expect(parsed.ok ? '' : parsed.problem).not.toContain('abc.def');
+  });
+});
+
+describe('parseJob: a `__proto__` key is data, never a prototype', () => {
+  it('fields under a top-level `__proto__` are not read as the job', () => {
+    const input = JSON.parse(
+      '{"__proto__": {"id": "j", "imsOrgId": "O@AdobeOrg", "status": "NEW"}}',
+    );
+    const parsed = parseJob(input);
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'id: expected a non-empty string, but got nothing',
+    );
+  });
+
+  it('a counter keyed `__proto__` is dropped and leaves the prototype alone', () => {
+    const input = JSON.parse(
+      '{"id": "j", "imsOrgId": "O@AdobeOrg", "status": "NEW", "metrics": {"segmentedProfileCounter": {"__proto__": {"a": 1}, "b": 2}, "segmentedProfileByNamespaceCounter": {"__proto__": {"ECID": 1}, "s": {"ECID": 2}}}}',
+    );
+    const parsed = parseJob(input);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const counter = parsed.value.metrics?.segmentedProfileCounter;
+    const nested = parsed.value.metrics?.segmentedProfileByNamespaceCounter;
+    expect(counter).toStrictEqual({ b: 2 });
+    expect(nested).toStrictEqual({ s: { ECID: 2 } });
+    expect(Object.getPrototypeOf(counter)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(nested)).toBe(Object.prototype);
   });
 });
 
@@ -112,7 +190,36 @@ describe('parseJobList', () => {
 
   it('names the bad child by index', () => {
     const parsed = parseJobList({ children: [minimal, { ...minimal, status: 7 }] });
-    expect(parsed.ok ? '' : parsed.problem).toContain('children[1].status');
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'children[1].status: expected a string, but got a number',
+    );
+  });
+
+  it.each<[string, unknown, string]>([
+    ['no children', { _page: { totalCount: 0 } }, 'children: expected an array, but got nothing'],
+    ['a page count as a string', { _page: { totalCount: '1' }, children: [] }, '_page.totalCount'],
+    [
+      'a next link as a number',
+      { children: [], _links: { next: { href: 3 } } },
+      '_links.next.href',
+    ],
+    ['a list body', [minimal], 'body: expected a job list'],
+    [
+      'a bad envelope before a bad child',
+      { children: [null], _links: [] },
+      '_links: expected an object',
+    ],
+  ])('refuses %s', (_name, input, problem) => {
+    const parsed = parseJobList(input);
+    expect(parsed.ok ? '' : parsed.problem).toContain(problem);
+  });
+
+  it('defaults the counts to the jobs on the page and reads null links as none', () => {
+    const parsed = parseJobList({ _page: null, children: [minimal, minimal], _links: null });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { totalCount: 2, pageSize: 2, jobs: [minimal, minimal], hasNext: false },
+    });
   });
 });
 
@@ -123,6 +230,17 @@ describe('bulk-get items', () => {
       ok: true,
       value: { a: minimal },
     });
+  });
+
+  it('returns the results in place and reads only their own entries', () => {
+    const body = JSON.parse('{"results": {"a": {"id": "a"}, "__proto__": {"id": "p"}}}');
+    const parsed = parseBulkResults(body);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(parsed.value).toBe(body.results);
+    expect(bulkResultOf(parsed.value, 'a')).toEqual({ id: 'a' });
+    expect(bulkResultOf(parsed.value, '__proto__')).toEqual({ id: 'p' });
+    expect(bulkResultOf(parsed.value, 'constructor')).toBeUndefined();
+    expect(bulkResultOf(parsed.value, 'missing')).toBeUndefined();
   });
 
   it.each<[unknown, boolean]>([

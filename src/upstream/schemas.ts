@@ -1,102 +1,10 @@
-// The shapes the Segmentation Service answers with, validated with zod at the edge. Tolerant of
-// unknown fields (dropped), nulls and the documented oddities; never echoes upstream values in a
-// problem, except a short status word, because bodies may hold secrets.
-import { z } from 'zod';
-import { isSegmentJobStatus, SEGMENT_JOB_STATUSES, type SegmentJobModel } from '../domain/index.ts';
+// The shapes the Segmentation Service answers with, checked at the edge in one pass each: list
+// pages and bulk-get envelopes here, each job by job-document.ts. Tolerant of unknown fields
+// (dropped), nulls and the documented oddities; a problem never echoes an upstream value.
+import type { SegmentJobModel } from '../domain/index.ts';
+import { describeKind, isRecord, type Parsed, parseJobDocument } from './job-document.ts';
 
-const timeWindowSchema = z.object({
-  startTimeInMs: z.number().optional(),
-  endTimeInMs: z.number().optional(),
-  totalTimeInMs: z.number().optional(),
-});
-
-const counterSchema = z.record(z.string(), z.number());
-const nestedCounterSchema = z.record(z.string(), counterSchema);
-
-const metricsSchema = z.object({
-  totalTime: timeWindowSchema.optional(),
-  profileSegmentationTime: timeWindowSchema.optional(),
-  totalProfiles: z.number().optional(),
-  segmentedProfileCounter: counterSchema.optional(),
-  segmentedProfileByNamespaceCounter: nestedCounterSchema.optional(),
-  segmentedProfileByStatusCounter: nestedCounterSchema.optional(),
-  totalProfilesByMergePolicy: counterSchema.optional(),
-});
-
-const segmentDefinitionRefSchema = z.object({
-  id: z.string(),
-  version: z.number().optional(),
-  expression: z.object({ type: z.string(), format: z.string(), value: z.string() }).optional(),
-  mergePolicyId: z.string().optional(),
-  mergePolicy: z.object({ id: z.string(), version: z.number() }).optional(),
-});
-
-// The OpenAPI example writes `default: "true"`; accept the string spelling too.
-const looseBooleanSchema = z.union([
-  z.boolean(),
-  z.enum(['true', 'false']).transform((value) => value === 'true'),
-]);
-
-// Documented as int64; some services send it as a numeric string.
-const looseIntegerSchema = z.union([
-  z.number(),
-  z
-    .string()
-    .regex(/^-?\d{1,20}$/)
-    .transform(Number),
-]);
-
-// Job error codes look like `8.0000018E7` (a string) or plain numbers.
-const looseCodeSchema = z.union([z.string(), z.number().transform(String)]);
-
-const jobSchema = z.object({
-  id: z.string().min(1),
-  imsOrgId: z.string(),
-  sandbox: z
-    .object({
-      sandboxId: z.string().optional(),
-      sandboxName: z.string(),
-      type: z.string().optional(),
-      default: looseBooleanSchema.optional(),
-    })
-    .optional(),
-  profileInstanceId: z.string().optional(),
-  source: z.string().optional(),
-  // Checked after parsing, so that an unknown value gets a message of its own.
-  status: z.string(),
-  batchId: z.string().optional(),
-  computeJobId: looseIntegerSchema.optional(),
-  computeGatewayJobId: z.string().optional(),
-  // Required by the API description; a job without any is read as having none.
-  segments: z
-    .array(z.object({ segmentId: z.string(), segment: segmentDefinitionRefSchema.optional() }))
-    .default([]),
-  metrics: metricsSchema.optional(),
-  requestId: z.string().optional(),
-  schema: z.object({ name: z.string().optional() }).optional(),
-  properties: z
-    .object({ scheduleId: z.string().optional(), runId: z.string().optional() })
-    .optional(),
-  errors: z
-    .array(z.object({ code: looseCodeSchema.optional(), msg: z.string().optional() }))
-    .optional(),
-  creationTime: z.number().optional(),
-  updateTime: z.number().optional(),
-  updateEpoch: z.number().optional(),
-});
-
-const listSchema = z.object({
-  _page: z
-    .object({ totalCount: z.number().optional(), pageSize: z.number().optional() })
-    .optional(),
-  children: z.array(z.unknown()),
-  _links: z.object({ next: z.object({ href: z.string().optional() }).optional() }).optional(),
-});
-
-const bulkSchema = z.object({ results: z.record(z.string(), z.unknown()) });
-
-/** A validation outcome: the value, or a problem that says what was expected and what arrived. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+export { isRecord, type Parsed } from './job-document.ts';
 
 /** A page of the list endpoint, before its jobs are checked against the tenant. */
 export interface ParsedJobList {
@@ -108,57 +16,85 @@ export interface ParsedJobList {
 
 /** Parses one job. `at` prefixes the problem's path (e.g. `children[3]`). */
 export function parseJob(value: unknown, at = ''): Parsed<SegmentJobModel> {
-  const result = jobSchema.safeParse(dropNullProperties(value));
-  if (!result.success) {
-    return { ok: false, problem: describeIssues(result.error.issues, at, 'a segment job') };
-  }
-  const { status, ...rest } = result.data;
-  if (!isSegmentJobStatus(status)) {
-    return {
-      ok: false,
-      problem: `${join(at, 'status')}: expected one of ${SEGMENT_JOB_STATUSES.join(', ')}, but got ${describeWord(status)}`,
-    };
-  }
-  return { ok: true, value: { ...rest, status } };
+  return parseJobDocument(value, at);
 }
 
-/** Parses the list envelope (`_page`, `children`, `_links`) and every job in it. */
+function problem(path: string, expected: string, value: unknown): { ok: false; problem: string } {
+  return { ok: false, problem: `${path}: expected ${expected}, but got ${describeKind(value)}` };
+}
+
+function isAbsent(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
+}
+
+function isOptionalNumber(value: unknown): boolean {
+  return isAbsent(value) || (typeof value === 'number' && Number.isFinite(value));
+}
+
+/**
+ * Parses the list envelope (`_page`, `children`, `_links`) and every job in it. The envelope is
+ * checked whole before any job, so its problems are reported first.
+ */
 export function parseJobList(value: unknown): Parsed<ParsedJobList> {
-  const result = listSchema.safeParse(dropNullProperties(value));
-  if (!result.success) {
-    return {
-      ok: false,
-      problem: describeIssues(result.error.issues, '', 'a job list ({_page, children, _links})'),
-    };
+  if (!isRecord(value)) return problem('body', 'a job list ({_page, children, _links})', value);
+  const page = value._page;
+  let totalCount: unknown;
+  let pageSize: unknown;
+  if (!isAbsent(page)) {
+    if (!isRecord(page)) return problem('_page', 'an object', page);
+    totalCount = page.totalCount;
+    if (!isOptionalNumber(totalCount)) return problem('_page.totalCount', 'a number', totalCount);
+    pageSize = page.pageSize;
+    if (!isOptionalNumber(pageSize)) return problem('_page.pageSize', 'a number', pageSize);
   }
+  const children = value.children;
+  if (!Array.isArray(children)) return problem('children', 'an array', children);
+  const href = nextHref(value._links);
+  if (typeof href === 'object') return href;
   const jobs: SegmentJobModel[] = [];
-  for (const [index, child] of result.data.children.entries()) {
-    const job = parseJob(child, `children[${index}]`);
+  for (let index = 0; index < children.length; index++) {
+    const job = parseJobDocument(children[index], `children[${index}]`);
     if (!job.ok) return job;
     jobs.push(job.value);
   }
-  const href = result.data._links?.next?.href;
   return {
     ok: true,
     value: {
-      totalCount: result.data._page?.totalCount ?? jobs.length,
-      pageSize: result.data._page?.pageSize ?? jobs.length,
+      totalCount: typeof totalCount === 'number' ? totalCount : jobs.length,
+      pageSize: typeof pageSize === 'number' ? pageSize : jobs.length,
       jobs,
-      hasNext: typeof href === 'string' && href !== '',
+      hasNext: href !== undefined && href !== '',
     },
   };
 }
 
-/** Parses the bulk-get envelope `{results: {<id>: item}}`; items are classified by the caller. */
+// `_links.next.href`, every level optional; a problem when a level has the wrong type.
+function nextHref(links: unknown): string | undefined | { ok: false; problem: string } {
+  if (isAbsent(links)) return undefined;
+  if (!isRecord(links)) return problem('_links', 'an object', links);
+  const next = links.next;
+  if (isAbsent(next)) return undefined;
+  if (!isRecord(next)) return problem('_links.next', 'an object', next);
+  const href = next.href;
+  if (isAbsent(href)) return undefined;
+  if (typeof href !== 'string') return problem('_links.next.href', 'a string', href);
+  return href;
+}
+
+/**
+ * Parses the bulk-get envelope `{results: {<id>: item}}`; items are classified by the caller.
+ * The results object is returned as parsed, not copied: read it with {@link bulkResultOf}.
+ */
 export function parseBulkResults(value: unknown): Parsed<Record<string, unknown>> {
-  const result = bulkSchema.safeParse(value);
-  if (!result.success) {
-    return {
-      ok: false,
-      problem: describeIssues(result.error.issues, '', 'a multi-status body ({results: {...}})'),
-    };
-  }
-  return { ok: true, value: result.data.results };
+  if (!isRecord(value)) return problem('body', 'a multi-status body ({results: {...}})', value);
+  const results = value.results;
+  if (!isRecord(results)) return problem('results', 'an object', results);
+  return { ok: true, value: results };
+}
+
+/** The bulk-get item for `id`: only an own entry counts, so `constructor` is not an item. */
+export function bulkResultOf(results: Record<string, unknown>, id: string): unknown {
+  return Object.hasOwn(results, id) ? results[id] : undefined;
 }
 
 /**
@@ -168,47 +104,4 @@ export function parseBulkResults(value: unknown): Parsed<Record<string, unknown>
 export function looksLikeJob(item: unknown): boolean {
   if (!isRecord(item)) return false;
   return typeof item.id === 'string' && typeof item.status === 'string';
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// Java services often send `null` for an absent optional field; read it as absent.
-function dropNullProperties(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNullProperties);
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (entry !== null) out[key] = dropNullProperties(entry);
-  }
-  return out;
-}
-
-function describeIssues(issues: readonly z.core.$ZodIssue[], at: string, expected: string): string {
-  const first = issues[0];
-  if (first === undefined) return `${at || 'body'}: expected ${expected}`;
-  const path = join(at, formatPath(first.path));
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : '';
-  // zod's messages name the expected and received types, never the received value.
-  return `${path || 'body'}: expected ${expected}; ${first.message}${more}`;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
-
-function join(at: string, path: string): string {
-  if (at === '') return path;
-  if (path === '') return at;
-  return path.startsWith('[') ? `${at}${path}` : `${at}.${path}`;
-}
-
-// A status word is safe to show; anything else is described, not echoed.
-function describeWord(value: string): string {
-  return /^[A-Za-z_]{1,40}$/.test(value) ? `"${value}"` : `a ${value.length}-character string`;
 }

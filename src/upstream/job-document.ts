@@ -1,0 +1,378 @@
+// Reads one upstream segment job document in a single pass: checks each field the gateway keeps,
+// reads null as absent, drops unknown fields, and builds the SegmentJobModel as it goes. It must
+// never echo an upstream value in a problem, except a short status word: bodies may hold secrets.
+import {
+  isSegmentJobStatus,
+  type JobSegmentModel,
+  type SandboxModel,
+  SEGMENT_JOB_STATUSES,
+  type SegmentDefinitionRefModel,
+  type SegmentJobErrorModel,
+  type SegmentJobMetricsModel,
+  type SegmentJobModel,
+  type TimeWindowModel,
+} from '../domain/index.ts';
+
+type Fields = Record<string, unknown>;
+
+/** A validation outcome: the value, or a problem that says what was expected and what arrived. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** A shape the reader refuses: where (relative to the document) and what was expected. */
+class JobDocumentProblem extends Error {
+  readonly path: string;
+  readonly expected: string;
+  readonly received: string;
+
+  constructor(path: string, expected: string, received: string) {
+    super(`${path}: expected ${expected}, but got ${received}`);
+    this.name = 'JobDocumentProblem';
+    this.path = path;
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/**
+ * Reads one job document as the Segmentation Service sends it. `at` prefixes the problem's path
+ * (e.g. `children[3]`); with no `at`, a problem with the document itself is said of `body`.
+ */
+export function parseJobDocument(value: unknown, at = ''): Parsed<SegmentJobModel> {
+  try {
+    return { ok: true, value: readJob(value) };
+  } catch (error) {
+    if (!(error instanceof JobDocumentProblem)) throw error;
+    const path = joinPath(at, error.path);
+    return {
+      ok: false,
+      problem: `${path || 'body'}: expected ${error.expected}, but got ${error.received}`,
+    };
+  }
+}
+
+/** Joins a path prefix and a path within it: `children[3]` + `status`, `results["a"]` + `[0]`. */
+function joinPath(at: string, path: string): string {
+  if (at === '') return path;
+  if (path === '') return at;
+  return path.startsWith('[') ? `${at}${path}` : `${at}.${path}`;
+}
+
+/** What kind of value arrived, never the value itself. */
+export function describeKind(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return value === '' ? 'an empty string' : 'a string';
+    case 'number':
+      return Number.isFinite(value) ? 'a number' : String(value);
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'an object';
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+// A status word is safe to show; anything else is described, not echoed.
+function describeWord(value: string): string {
+  return /^[A-Za-z_]{1,40}$/.test(value) ? `"${value}"` : `a ${value.length}-character string`;
+}
+
+/** A JSON object: not null, not an array. */
+export function isRecord(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fail(path: string, expected: string, value: unknown): never {
+  throw new JobDocumentProblem(path, expected, describeKind(value));
+}
+
+// Built only when a problem is reported, so the happy path allocates no path strings.
+function field(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+// Java services often send `null` for an absent optional field: both read as absent.
+function isAbsent(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function requiredString(fields: Fields, key: string, path: string): string {
+  const value = fields[key];
+  if (typeof value !== 'string') fail(field(path, key), 'a string', value);
+  return value;
+}
+
+function optionalString(fields: Fields, key: string, path: string): string | undefined {
+  const value = fields[key];
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string') fail(field(path, key), 'a string', value);
+  return value;
+}
+
+function optionalNumber(fields: Fields, key: string, path: string): number | undefined {
+  const value = fields[key];
+  if (isAbsent(value)) return undefined;
+  if (!isNumber(value)) fail(field(path, key), 'a number', value);
+  return value;
+}
+
+function optionalFields(fields: Fields, key: string, path: string): Fields | undefined {
+  const value = fields[key];
+  if (isAbsent(value)) return undefined;
+  if (!isRecord(value)) fail(field(path, key), 'an object', value);
+  return value;
+}
+
+// Documented as int64; some services send it as a numeric string.
+const INTEGER_STRING = /^-?\d{1,20}$/;
+
+function optionalLooseInteger(fields: Fields, key: string, path: string): number | undefined {
+  const value = fields[key];
+  if (isAbsent(value)) return undefined;
+  if (isNumber(value)) return value;
+  if (typeof value === 'string' && INTEGER_STRING.test(value)) return Number(value);
+  return fail(field(path, key), 'a number or a string of digits', value);
+}
+
+// The OpenAPI example writes `default: "true"`; accept the string spelling too.
+function optionalLooseBoolean(fields: Fields, key: string, path: string): boolean | undefined {
+  const value = fields[key];
+  if (isAbsent(value)) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return fail(field(path, key), 'a boolean, "true" or "false"', value);
+}
+
+// Job error codes look like `8.0000018E7` (a string) or plain numbers.
+function optionalCode(fields: Fields, key: string, path: string): string | undefined {
+  const value = fields[key];
+  if (isAbsent(value)) return undefined;
+  if (typeof value === 'string') return value;
+  if (isNumber(value)) return String(value);
+  return fail(field(path, key), 'a string or a number', value);
+}
+
+function readJob(value: unknown): SegmentJobModel {
+  if (!isRecord(value)) return fail('', 'a segment job (an object)', value);
+  const id = value.id;
+  if (typeof id !== 'string' || id === '') fail('id', 'a non-empty string', id);
+  // Fields are added in the upstream's order, as the model lists them, with status last.
+  const job: Partial<SegmentJobModel> = { id, imsOrgId: requiredString(value, 'imsOrgId', '') };
+  const sandbox = optionalFields(value, 'sandbox', '');
+  if (sandbox !== undefined) job.sandbox = readSandbox(sandbox);
+  const profileInstanceId = optionalString(value, 'profileInstanceId', '');
+  if (profileInstanceId !== undefined) job.profileInstanceId = profileInstanceId;
+  const source = optionalString(value, 'source', '');
+  if (source !== undefined) job.source = source;
+  // Only its type now: an unknown status is reported after every other field has been read.
+  const status = requiredString(value, 'status', '');
+  const batchId = optionalString(value, 'batchId', '');
+  if (batchId !== undefined) job.batchId = batchId;
+  const computeJobId = optionalLooseInteger(value, 'computeJobId', '');
+  if (computeJobId !== undefined) job.computeJobId = computeJobId;
+  const computeGatewayJobId = optionalString(value, 'computeGatewayJobId', '');
+  if (computeGatewayJobId !== undefined) job.computeGatewayJobId = computeGatewayJobId;
+  // Required by the API description; a job without any is read as having none.
+  job.segments = readSegments(value.segments);
+  const metrics = optionalFields(value, 'metrics', '');
+  if (metrics !== undefined) job.metrics = readMetrics(metrics);
+  const requestId = optionalString(value, 'requestId', '');
+  if (requestId !== undefined) job.requestId = requestId;
+  const schema = optionalFields(value, 'schema', '');
+  if (schema !== undefined) job.schema = readSchema(schema);
+  const properties = optionalFields(value, 'properties', '');
+  if (properties !== undefined) job.properties = readProperties(properties);
+  const errors = value.errors;
+  if (!isAbsent(errors)) job.errors = readErrors(errors);
+  const creationTime = optionalNumber(value, 'creationTime', '');
+  if (creationTime !== undefined) job.creationTime = creationTime;
+  const updateTime = optionalNumber(value, 'updateTime', '');
+  if (updateTime !== undefined) job.updateTime = updateTime;
+  const updateEpoch = optionalNumber(value, 'updateEpoch', '');
+  if (updateEpoch !== undefined) job.updateEpoch = updateEpoch;
+  if (!isSegmentJobStatus(status)) {
+    throw new JobDocumentProblem(
+      'status',
+      `one of ${SEGMENT_JOB_STATUSES.join(', ')}`,
+      describeWord(status),
+    );
+  }
+  job.status = status;
+  // Every required field was set above: id, imsOrgId, segments and status.
+  return job as SegmentJobModel;
+}
+
+function readSandbox(fields: Fields): SandboxModel {
+  const sandboxId = optionalString(fields, 'sandboxId', 'sandbox');
+  const sandboxName = requiredString(fields, 'sandboxName', 'sandbox');
+  const type = optionalString(fields, 'type', 'sandbox');
+  const isDefault = optionalLooseBoolean(fields, 'default', 'sandbox');
+  const sandbox: SandboxModel =
+    sandboxId === undefined ? { sandboxName } : { sandboxId, sandboxName };
+  if (type !== undefined) sandbox.type = type;
+  if (isDefault !== undefined) sandbox.default = isDefault;
+  return sandbox;
+}
+
+function readSegments(value: unknown): JobSegmentModel[] {
+  if (isAbsent(value)) return [];
+  if (!Array.isArray(value)) return fail('segments', 'an array', value);
+  const segments: JobSegmentModel[] = [];
+  for (let index = 0; index < value.length; index++) {
+    segments.push(readSegment(value[index], `segments[${index}]`));
+  }
+  return segments;
+}
+
+function readSegment(value: unknown, path: string): JobSegmentModel {
+  if (!isRecord(value)) return fail(path, 'an object', value);
+  const segmentId = requiredString(value, 'segmentId', path);
+  const definition = optionalFields(value, 'segment', path);
+  if (definition === undefined) return { segmentId };
+  return { segmentId, segment: readDefinitionRef(definition, `${path}.segment`) };
+}
+
+function readDefinitionRef(fields: Fields, path: string): SegmentDefinitionRefModel {
+  const ref: SegmentDefinitionRefModel = { id: requiredString(fields, 'id', path) };
+  const version = optionalNumber(fields, 'version', path);
+  if (version !== undefined) ref.version = version;
+  const expression = optionalFields(fields, 'expression', path);
+  if (expression !== undefined) {
+    const at = `${path}.expression`;
+    ref.expression = {
+      type: requiredString(expression, 'type', at),
+      format: requiredString(expression, 'format', at),
+      value: requiredString(expression, 'value', at),
+    };
+  }
+  const mergePolicyId = optionalString(fields, 'mergePolicyId', path);
+  if (mergePolicyId !== undefined) ref.mergePolicyId = mergePolicyId;
+  const mergePolicy = optionalFields(fields, 'mergePolicy', path);
+  if (mergePolicy !== undefined) {
+    const at = `${path}.mergePolicy`;
+    const id = requiredString(mergePolicy, 'id', at);
+    const version = mergePolicy.version;
+    if (!isNumber(version)) fail(`${at}.version`, 'a number', version);
+    ref.mergePolicy = { id, version };
+  }
+  return ref;
+}
+
+function readMetrics(fields: Fields): SegmentJobMetricsModel {
+  const metrics: SegmentJobMetricsModel = {};
+  const totalTime = optionalFields(fields, 'totalTime', 'metrics');
+  if (totalTime !== undefined) metrics.totalTime = readTimeWindow(totalTime, 'metrics.totalTime');
+  const segmentationTime = optionalFields(fields, 'profileSegmentationTime', 'metrics');
+  if (segmentationTime !== undefined) {
+    metrics.profileSegmentationTime = readTimeWindow(
+      segmentationTime,
+      'metrics.profileSegmentationTime',
+    );
+  }
+  const totalProfiles = optionalNumber(fields, 'totalProfiles', 'metrics');
+  if (totalProfiles !== undefined) metrics.totalProfiles = totalProfiles;
+  const byId = optionalFields(fields, 'segmentedProfileCounter', 'metrics');
+  if (byId !== undefined) {
+    metrics.segmentedProfileCounter = readCounter(byId, 'metrics.segmentedProfileCounter');
+  }
+  const byNamespace = optionalFields(fields, 'segmentedProfileByNamespaceCounter', 'metrics');
+  if (byNamespace !== undefined) {
+    metrics.segmentedProfileByNamespaceCounter = readNestedCounter(
+      byNamespace,
+      'metrics.segmentedProfileByNamespaceCounter',
+    );
+  }
+  const byStatus = optionalFields(fields, 'segmentedProfileByStatusCounter', 'metrics');
+  if (byStatus !== undefined) {
+    metrics.segmentedProfileByStatusCounter = readNestedCounter(
+      byStatus,
+      'metrics.segmentedProfileByStatusCounter',
+    );
+  }
+  const byMergePolicy = optionalFields(fields, 'totalProfilesByMergePolicy', 'metrics');
+  if (byMergePolicy !== undefined) {
+    metrics.totalProfilesByMergePolicy = readCounter(
+      byMergePolicy,
+      'metrics.totalProfilesByMergePolicy',
+    );
+  }
+  return metrics;
+}
+
+// Partial while the job runs: `profileSegmentationTime: {}` is a valid window.
+function readTimeWindow(fields: Fields, path: string): TimeWindowModel {
+  const window: TimeWindowModel = {};
+  const start = optionalNumber(fields, 'startTimeInMs', path);
+  if (start !== undefined) window.startTimeInMs = start;
+  const end = optionalNumber(fields, 'endTimeInMs', path);
+  if (end !== undefined) window.endTimeInMs = end;
+  const total = optionalNumber(fields, 'totalTimeInMs', path);
+  if (total !== undefined) window.totalTimeInMs = total;
+  return window;
+}
+
+// Counter keys are upstream ids; `__proto__` would replace the result's prototype, so it is
+// never copied.
+function readCounter(fields: Fields, path: string): Record<string, number> {
+  const counter: Record<string, number> = {};
+  for (const key in fields) {
+    if (key === '__proto__') continue;
+    const value = fields[key];
+    if (value === null) continue;
+    if (!isNumber(value)) fail(field(path, key), 'a number', value);
+    counter[key] = value;
+  }
+  return counter;
+}
+
+function readNestedCounter(fields: Fields, path: string): Record<string, Record<string, number>> {
+  const counters: Record<string, Record<string, number>> = {};
+  for (const key in fields) {
+    if (key === '__proto__') continue;
+    const value = fields[key];
+    if (value === null) continue;
+    if (!isRecord(value)) fail(field(path, key), 'an object', value);
+    counters[key] = readCounter(value, `${path}.${key}`);
+  }
+  return counters;
+}
+
+function readSchema(fields: Fields): { name?: string } {
+  const name = optionalString(fields, 'name', 'schema');
+  return name === undefined ? {} : { name };
+}
+
+function readProperties(fields: Fields): { scheduleId?: string; runId?: string } {
+  const properties: { scheduleId?: string; runId?: string } = {};
+  const scheduleId = optionalString(fields, 'scheduleId', 'properties');
+  if (scheduleId !== undefined) properties.scheduleId = scheduleId;
+  const runId = optionalString(fields, 'runId', 'properties');
+  if (runId !== undefined) properties.runId = runId;
+  return properties;
+}
+
+function readErrors(value: unknown): SegmentJobErrorModel[] {
+  if (!Array.isArray(value)) return fail('errors', 'an array', value);
+  const errors: SegmentJobErrorModel[] = [];
+  for (let index = 0; index < value.length; index++) {
+    const entry: unknown = value[index];
+    const path = `errors[${index}]`;
+    if (!isRecord(entry)) fail(path, 'an object', entry);
+    const error: SegmentJobErrorModel = {};
+    const code = optionalCode(entry, 'code', path);
+    if (code !== undefined) error.code = code;
+    const msg = optionalString(entry, 'msg', path);
+    if (msg !== undefined) error.msg = msg;
+    errors.push(error);
+  }
+  return errors;
+}
