@@ -7,6 +7,7 @@ import { runGatewayBench } from './gateway.bench.ts';
 import { runPqlBench } from './pql.bench.ts';
 import { runSoakBench } from './soak.bench.ts';
 import { runSubscriptionsBench } from './subscriptions.bench.ts';
+import { runUpstreamParseBench } from './upstream-parse.bench.ts';
 
 interface Bench {
   name: string;
@@ -15,6 +16,7 @@ interface Bench {
 
 const benches: Bench[] = [
   { name: 'PQL evaluation throughput', run: runPqlBench },
+  { name: 'Upstream job page parsing: zod reference vs hand-written', run: runUpstreamParseBench },
   { name: 'Gateway HTTP throughput and batching', run: runGatewayBench },
   { name: 'Subscriptions: calls per tick, push lag, memory', run: runSubscriptionsBench },
   { name: 'Soak: subscriber churn and memory', run: runSoakBench },
