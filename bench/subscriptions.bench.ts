@@ -186,6 +186,7 @@ async function measureLagOnce(
   try {
     await around.before();
     const before = await gateway.call('stats');
+    const clientCpuBefore = process.cpuUsage();
     await cancelJob(upstreamBaseUrl, jobId);
     await waitFor(
       () => {
@@ -201,6 +202,7 @@ async function measureLagOnce(
       `the transition to reach ${layout.subscribers} subscribers`,
       5,
     );
+    const clientCpu = process.cpuUsage(clientCpuBefore);
     const after = await gateway.call('stats');
     await around.after();
     const changes = pool.subscribers.map((subscriber) => subscriber.events[1]);
@@ -228,6 +230,7 @@ async function measureLagOnce(
         shared: after.sharedExecution.shared - before.sharedExecution.shared,
         'gateway CPU ms': formatMs(cpuMs),
         'CPU µs/delivery': formatInt((cpuMs * 1000) / layout.subscribers),
+        'client CPU ms': formatMs((clientCpu.user + clientCpu.system) / 1000),
         [`p99 < ${LAG_GOAL_P99_MS} ms`]: lag.p99 < LAG_GOAL_P99_MS ? 'yes' : 'NO',
       },
     };
@@ -265,20 +268,22 @@ async function profileFanOut(
 async function measureLag(gateway: HostProcess, upstreamBaseUrl: string, definitionId: string) {
   const rows = [];
   let worstP99 = 0;
+  let worstLayout = LAG_LAYOUTS[0] as LagLayout;
   for (const layout of LAG_LAYOUTS) {
     const result = await measureLagOnce(gateway, upstreamBaseUrl, definitionId, layout);
-    worstP99 = Math.max(worstP99, result.p99);
+    if (result.p99 >= worstP99) {
+      worstP99 = result.p99;
+      worstLayout = layout;
+    }
     rows.push(result.row);
   }
   console.log(
-    '\n(b) Push lag of one transition (NEW → CANCELLING, from a cancel on the embedded service) to every subscriber of one job: from the poll that observed it (observedAtMs) to Date.now() in the client process. Executions/shared: how often the event was executed vs. answered from a shared result. Gateway CPU spans the cancel to the last delivery (includes idle polls).',
+    '\n(b) Push lag of one transition (NEW → CANCELLING, from a cancel on the embedded service) to every subscriber of one job: from the poll that observed it (observedAtMs) to Date.now() in the client process. Executions/shared: how often the event was executed vs. answered from a shared result. Gateway CPU spans the cancel to the last delivery (includes idle polls); client CPU is that of this process over the same span (every subscriber lives here: when it nears first→last, the clients, not the gateway, set the pace).',
   );
   console.table(rows);
+  // The layout with the worst p99 is the one worth a look.
   if (worstP99 >= LAG_GOAL_P99_MS || process.env.BENCH_PROFILE === '1') {
-    await profileFanOut(gateway, upstreamBaseUrl, definitionId, {
-      subscribers: 5_000,
-      sockets: 50,
-    });
+    await profileFanOut(gateway, upstreamBaseUrl, definitionId, worstLayout);
   }
 }
 
