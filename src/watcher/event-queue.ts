@@ -17,92 +17,118 @@ export interface EventQueue<T> {
 
 type Ending = { kind: 'done' } | { kind: 'error'; error: unknown };
 
+interface Waiter<T> {
+  resolve: (result: IteratorResult<T>) => void;
+  reject: (error: unknown) => void;
+}
+
+// One queue lives per subscriber, thousands at once: its state is one plain object and the
+// functions below are shared, rather than a set of closures per queue.
+interface QueueState<T> {
+  values: T[];
+  waiting: Waiter<T>[];
+  ending: Ending | undefined;
+  isEndingDelivered: boolean;
+  onReturn: (() => void) | undefined;
+}
+
+/** A fresh end-of-stream result each time: consumers own what they are handed. */
+function done(): IteratorReturnResult<undefined> {
+  return { done: true, value: undefined };
+}
+
 /**
  * Creates an unbounded queue. `onReturn` runs once when the consumer stops early (`return()`
  * or `throw()` before the stream ended), so the producer can release what it holds at once.
  */
 export function createEventQueue<T>(onReturn?: () => void): EventQueue<T> {
-  const values: T[] = [];
-  const waiting: Array<{
-    resolve: (result: IteratorResult<T>) => void;
-    reject: (error: unknown) => void;
-  }> = [];
-  let ending: Ending | undefined;
-  let isEndingDelivered = false;
-
-  const settleWaiting = (): void => {
-    while (waiting.length > 0) {
-      const waiter = waiting.shift();
-      if (waiter === undefined) return;
-      if (values.length > 0) {
-        waiter.resolve({ done: false, value: values.shift() as T });
-      } else if (ending?.kind === 'error' && !isEndingDelivered) {
-        isEndingDelivered = true;
-        waiter.reject(ending.error);
-      } else if (ending !== undefined) {
-        waiter.resolve({ done: true, value: undefined });
-      } else {
-        waiting.unshift(waiter);
-        return;
-      }
-    }
+  const state: QueueState<T> = {
+    values: [],
+    waiting: [],
+    ending: undefined,
+    isEndingDelivered: false,
+    onReturn,
   };
-
-  const close = (next: Ending): void => {
-    if (ending !== undefined) return;
-    ending = next;
-    settleWaiting();
-  };
-
-  const stopEarly = (): IteratorResult<T> => {
-    const wasOpen = ending === undefined;
-    values.length = 0;
-    ending = { kind: 'done' };
-    isEndingDelivered = true;
-    settleWaiting();
-    if (wasOpen) onReturn?.();
-    return { done: true, value: undefined };
-  };
-
   const iterator: AsyncIterableIterator<T> = {
     next() {
-      if (values.length > 0) return Promise.resolve({ done: false, value: values.shift() as T });
-      if (ending?.kind === 'error' && !isEndingDelivered) {
-        isEndingDelivered = true;
-        return Promise.reject(ending.error);
-      }
-      if (ending !== undefined) return Promise.resolve({ done: true, value: undefined });
-      return new Promise((resolve, reject) => {
-        waiting.push({ resolve, reject });
-      });
+      return nextOf(state);
     },
     async return() {
-      return stopEarly();
+      return stopEarly(state);
     },
     async throw(error?: unknown) {
-      stopEarly();
+      stopEarly(state);
       throw error;
     },
     [Symbol.asyncIterator]() {
       return iterator;
     },
   };
-
   return {
     push(value) {
-      if (ending !== undefined) return;
-      values.push(value);
-      settleWaiting();
+      if (state.ending !== undefined) return;
+      state.values.push(value);
+      settleWaiting(state);
     },
     end() {
-      close({ kind: 'done' });
+      close(state, { kind: 'done' });
     },
     fail(error) {
-      close({ kind: 'error', error });
+      close(state, { kind: 'error', error });
     },
     get isEnded() {
-      return ending !== undefined;
+      return state.ending !== undefined;
     },
     iterator,
   };
+}
+
+function nextOf<T>(state: QueueState<T>): Promise<IteratorResult<T>> {
+  if (state.values.length > 0) {
+    return Promise.resolve({ done: false, value: state.values.shift() as T });
+  }
+  const { ending } = state;
+  if (ending?.kind === 'error' && !state.isEndingDelivered) {
+    state.isEndingDelivered = true;
+    return Promise.reject(ending.error);
+  }
+  if (ending !== undefined) return Promise.resolve(done());
+  return new Promise((resolve, reject) => {
+    state.waiting.push({ resolve, reject });
+  });
+}
+
+function settleWaiting<T>(state: QueueState<T>): void {
+  const { values, waiting } = state;
+  while (waiting.length > 0) {
+    const waiter = waiting.shift();
+    if (waiter === undefined) return;
+    if (values.length > 0) {
+      waiter.resolve({ done: false, value: values.shift() as T });
+    } else if (state.ending?.kind === 'error' && !state.isEndingDelivered) {
+      state.isEndingDelivered = true;
+      waiter.reject(state.ending.error);
+    } else if (state.ending !== undefined) {
+      waiter.resolve(done());
+    } else {
+      waiting.unshift(waiter);
+      return;
+    }
+  }
+}
+
+function close<T>(state: QueueState<T>, ending: Ending): void {
+  if (state.ending !== undefined) return;
+  state.ending = ending;
+  settleWaiting(state);
+}
+
+function stopEarly<T>(state: QueueState<T>): IteratorResult<T> {
+  const wasOpen = state.ending === undefined;
+  state.values.length = 0;
+  state.ending = { kind: 'done' };
+  state.isEndingDelivered = true;
+  settleWaiting(state);
+  if (wasOpen) state.onReturn?.();
+  return done();
 }

@@ -2,7 +2,7 @@
 // polls and never touches the bus; it ends only when closed, failed or returned.
 import { canTransition, type SegmentJobStatus } from '../domain/index.ts';
 import type { JobStatusEvent } from '../pubsub/index.ts';
-import { createEventQueue } from './event-queue.ts';
+import { createEventQueue, type EventQueue } from './event-queue.ts';
 
 /** What the tenant poller calls on a feed subscriber. */
 export interface FeedSubscriber {
@@ -24,52 +24,72 @@ export interface FeedSubscriberOptions {
   memory?: number | undefined;
 }
 
+// One subscriber lives per subscription, thousands at once: its state is one plain object and
+// the functions below are shared, rather than a set of closures per subscriber.
+interface FeedState {
+  readonly options: FeedSubscriberOptions;
+  readonly statuses: ReadonlySet<SegmentJobStatus> | undefined;
+  readonly memory: number;
+  /**
+   * Last status seen per job, including statuses the filter hid: previousStatus reports the
+   * move the job made, not the last event that happened to pass the filter.
+   */
+  readonly seen: Map<string, SegmentJobStatus>;
+  hasEnded: boolean;
+  readonly queue: EventQueue<JobStatusEvent>;
+}
+
 export function createFeedSubscriber(options: FeedSubscriberOptions): FeedSubscriber {
-  const statuses = options.statuses === undefined ? undefined : new Set(options.statuses);
-  const memory = options.memory ?? 10_000;
-  // Last status seen per job, including statuses the filter hid: previousStatus reports the
-  // move the job made, not the last event that happened to pass the filter.
-  const seen = new Map<string, SegmentJobStatus>();
-  let hasEnded = false;
-
-  const end = (): void => {
-    if (hasEnded) return;
-    hasEnded = true;
-    options.release();
-    options.onEnded?.();
+  const state: FeedState = {
+    options,
+    statuses: options.statuses === undefined ? undefined : new Set(options.statuses),
+    memory: options.memory ?? 10_000,
+    seen: new Map(),
+    hasEnded: false,
+    queue: createEventQueue<JobStatusEvent>(() => end(state)),
   };
-  const queue = createEventQueue<JobStatusEvent>(end);
-
-  const remember = (jobId: string, status: SegmentJobStatus): void => {
-    seen.delete(jobId);
-    seen.set(jobId, status);
-    if (seen.size > memory) {
-      const oldest = seen.keys().next();
-      if (oldest.done !== true) seen.delete(oldest.value);
-    }
-  };
-
   return {
-    iterator: queue.iterator,
+    iterator: state.queue.iterator,
     receive(event) {
-      if (queue.isEnded) return;
-      const last = seen.get(event.jobId);
-      if (last !== undefined && !canTransition(last, event.status)) return;
-      remember(event.jobId, event.status);
-      if (statuses !== undefined && !statuses.has(event.status)) return;
-      const previousStatus = last ?? event.previousStatus;
-      const isAsPublished = event.previousStatus === previousStatus && !event.initial;
-      queue.push(isAsPublished ? event : { ...event, previousStatus, initial: false });
+      receive(state, event);
     },
     fail(error) {
-      if (queue.isEnded) return;
-      queue.fail(error);
-      end();
+      if (state.queue.isEnded) return;
+      state.queue.fail(error);
+      end(state);
     },
     close() {
-      if (queue.isEnded) return;
-      queue.end();
-      end();
+      if (state.queue.isEnded) return;
+      state.queue.end();
+      end(state);
     },
   };
+}
+
+function end(state: FeedState): void {
+  if (state.hasEnded) return;
+  state.hasEnded = true;
+  state.options.release();
+  state.options.onEnded?.();
+}
+
+function remember(state: FeedState, jobId: string, status: SegmentJobStatus): void {
+  const { seen } = state;
+  seen.delete(jobId);
+  seen.set(jobId, status);
+  if (seen.size > state.memory) {
+    const oldest = seen.keys().next();
+    if (oldest.done !== true) seen.delete(oldest.value);
+  }
+}
+
+function receive(state: FeedState, event: JobStatusEvent): void {
+  if (state.queue.isEnded) return;
+  const last = state.seen.get(event.jobId);
+  if (last !== undefined && !canTransition(last, event.status)) return;
+  remember(state, event.jobId, event.status);
+  if (state.statuses !== undefined && !state.statuses.has(event.status)) return;
+  const previousStatus = last ?? event.previousStatus;
+  const isAsPublished = event.previousStatus === previousStatus && !event.initial;
+  state.queue.push(isAsPublished ? event : { ...event, previousStatus, initial: false });
 }

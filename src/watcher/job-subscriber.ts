@@ -2,7 +2,7 @@
 // events per job and ends when every job is final. It never polls and never touches the bus.
 import { canTransition, isFinal, type SegmentJobStatus } from '../domain/index.ts';
 import type { JobStatusEvent } from '../pubsub/index.ts';
-import { createEventQueue } from './event-queue.ts';
+import { createEventQueue, type EventQueue } from './event-queue.ts';
 
 /** Bus events kept per job while its initial event is still on its way. */
 const MAX_EARLY_EVENTS = 16;
@@ -29,93 +29,116 @@ export interface JobsSubscriberOptions {
   onEnded?: (() => void) | undefined;
 }
 
+// One subscriber lives per subscription, thousands at once: its state is one plain object and
+// the functions below are shared, rather than a set of closures per subscriber.
+interface JobsState {
+  readonly options: JobsSubscriberOptions;
+  /** Jobs not yet final nor released. */
+  readonly pending: Set<string>;
+  /** The status last delivered per job. */
+  readonly delivered: Map<string, SegmentJobStatus>;
+  /** Bus events per job that arrived before its initial event; made on first need. */
+  early: Map<string, JobStatusEvent[]> | undefined;
+  hasEnded: boolean;
+  readonly queue: EventQueue<JobStatusEvent>;
+}
+
 /**
  * Creates the subscriber. Its events for a job start with one `initial: true` event, then only
  * forward moves, each with `previousStatus` set to the status it last delivered for that job.
  */
 export function createJobsSubscriber(options: JobsSubscriberOptions): JobsSubscriber {
-  const pending = new Set(options.ids);
-  const delivered = new Map<string, SegmentJobStatus>();
-  const early = new Map<string, JobStatusEvent[]>();
-  let hasEnded = false;
-
-  const markEnded = (): void => {
-    if (hasEnded) return;
-    hasEnded = true;
-    options.onEnded?.();
+  const state: JobsState = {
+    options,
+    pending: new Set(options.ids),
+    delivered: new Map(),
+    early: undefined,
+    hasEnded: false,
+    queue: createEventQueue<JobStatusEvent>(() => {
+      releaseAll(state);
+      markEnded(state);
+    }),
   };
-  const releaseAll = (): void => {
-    for (const id of [...pending]) {
-      pending.delete(id);
-      options.release(id);
-    }
-    early.clear();
-  };
-  const queue = createEventQueue<JobStatusEvent>(() => {
-    releaseAll();
-    markEnded();
-  });
-
-  const finish = (id: string): void => {
-    pending.delete(id);
-    early.delete(id);
-    options.release(id);
-    if (pending.size === 0) {
-      queue.end();
-      markEnded();
-    }
-  };
-
-  const receive = (event: JobStatusEvent): void => {
-    const id = event.jobId;
-    if (!pending.has(id)) return;
-    const last = delivered.get(id);
-    if (last === undefined) {
-      const buffered = early.get(id) ?? [];
-      if (buffered.length < MAX_EARLY_EVENTS) buffered.push(event);
-      early.set(id, buffered);
-      return;
-    }
-    // Drops repeats (the same change from two replicas) and anything stale or backwards.
-    if (!canTransition(last, event.status)) return;
-    const isAsPublished = event.previousStatus === last && !event.initial;
-    queue.push(isAsPublished ? event : { ...event, previousStatus: last, initial: false });
-    delivered.set(id, event.status);
-    if (isFinal(event.status)) finish(id);
-  };
-
-  if (pending.size === 0) {
-    queue.end();
-    markEnded();
+  if (state.pending.size === 0) {
+    state.queue.end();
+    markEnded(state);
   }
-
   return {
-    iterator: queue.iterator,
+    iterator: state.queue.iterator,
     deliverInitial(event) {
-      const id = event.jobId;
-      if (!pending.has(id) || delivered.has(id)) return;
-      queue.push(event);
-      delivered.set(id, event.status);
-      if (isFinal(event.status)) {
-        finish(id);
-        return;
-      }
-      const buffered = early.get(id) ?? [];
-      early.delete(id);
-      for (const later of buffered) receive(later);
+      deliverInitial(state, event);
     },
-    receive,
+    receive(event) {
+      receive(state, event);
+    },
     fail(error) {
-      if (queue.isEnded) return;
-      releaseAll();
-      queue.fail(error);
-      markEnded();
+      if (state.queue.isEnded) return;
+      releaseAll(state);
+      state.queue.fail(error);
+      markEnded(state);
     },
     close() {
-      if (queue.isEnded) return;
-      releaseAll();
-      queue.end();
-      markEnded();
+      if (state.queue.isEnded) return;
+      releaseAll(state);
+      state.queue.end();
+      markEnded(state);
     },
   };
+}
+
+function markEnded(state: JobsState): void {
+  if (state.hasEnded) return;
+  state.hasEnded = true;
+  state.options.onEnded?.();
+}
+
+function releaseAll(state: JobsState): void {
+  for (const id of [...state.pending]) {
+    state.pending.delete(id);
+    state.options.release(id);
+  }
+  state.early = undefined;
+}
+
+function finish(state: JobsState, id: string): void {
+  state.pending.delete(id);
+  state.early?.delete(id);
+  state.options.release(id);
+  if (state.pending.size === 0) {
+    state.queue.end();
+    markEnded(state);
+  }
+}
+
+function receive(state: JobsState, event: JobStatusEvent): void {
+  const id = event.jobId;
+  if (!state.pending.has(id)) return;
+  const last = state.delivered.get(id);
+  if (last === undefined) {
+    state.early ??= new Map();
+    const buffered = state.early.get(id) ?? [];
+    if (buffered.length < MAX_EARLY_EVENTS) buffered.push(event);
+    state.early.set(id, buffered);
+    return;
+  }
+  // Drops repeats (the same change from two replicas) and anything stale or backwards.
+  if (!canTransition(last, event.status)) return;
+  const isAsPublished = event.previousStatus === last && !event.initial;
+  state.queue.push(isAsPublished ? event : { ...event, previousStatus: last, initial: false });
+  state.delivered.set(id, event.status);
+  if (isFinal(event.status)) finish(state, id);
+}
+
+function deliverInitial(state: JobsState, event: JobStatusEvent): void {
+  const id = event.jobId;
+  if (!state.pending.has(id) || state.delivered.has(id)) return;
+  state.queue.push(event);
+  state.delivered.set(id, event.status);
+  if (isFinal(event.status)) {
+    finish(state, id);
+    return;
+  }
+  const buffered = state.early?.get(id) ?? [];
+  state.early?.delete(id);
+  for (const later of buffered) receive(state, later);
 }
