@@ -31,6 +31,7 @@ import {
   type InitialContext,
   type RequestContext,
 } from './request-context.ts';
+import type { DirectResultSink } from './result-stream.ts';
 import {
   type SharedExecutionStats,
   useSharedSubscriptionExecution,
@@ -114,6 +115,8 @@ export function buildApp(options: BuildAppOptions): App {
   const limitBytes = config.graphql.maxBodyBytes;
   const sharedExecution: SharedExecutionStats = { executions: 0, shared: 0 };
   const subscriptionQuota = createSubscriptionQuota(config.subscriptions.maxPerTenant);
+  // WebSocket subscriptions register here; their results skip graphql-ws's per-message path.
+  const directSinks = new WeakMap<object, DirectResultSink>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
@@ -151,6 +154,7 @@ export function buildApp(options: BuildAppOptions): App {
         // Subscribers share an event's result only within one tenant.
         shareKey: (args) => (args.contextValue as RequestContext).requestState.tenant?.key,
         stats: sharedExecution,
+        directSinks,
       }),
       ...(options.plugins ?? []),
     ],
@@ -206,6 +210,7 @@ export function buildApp(options: BuildAppOptions): App {
     path: GRAPHQL_PATH,
     ...config.subscriptions,
     allowedOrigins: config.allowedOrigins,
+    directSinks,
     authenticate: (params) => {
       tenants.fromConnectionParams(params);
     },

@@ -1,15 +1,16 @@
 // Executes each subscription event once per identical operation and shares the result with
 // every subscriber of it, over WebSocket and SSE alike. It must not change what a subscriber
-// receives: only the number of executions.
+// receives: only the number of executions, and, for a subscriber with a direct sink, the way
+// results travel (see result-stream.ts).
 
 import {
   createSourceEventStream,
   type ExecutionArgs,
   type ExecutionResult,
   execute,
-  GraphQLError,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { createResultStream, type DirectResultSink } from './result-stream.ts';
 
 /** Which subscriptions may share an execution: same tenant, document, operation and variables. */
 export type ShareKey = (args: ExecutionArgs) => string | undefined;
@@ -22,6 +23,15 @@ export interface SharedExecutionStats {
 }
 
 /**
+ * Direct sinks by the operation's context value: a transport that can write results itself
+ * (the WebSocket one) registers a sink for the context it created before subscribing.
+ */
+export type DirectSinks = Pick<WeakMap<object, DirectResultSink>, 'get'>;
+
+/** A result being computed, then the result itself once known. */
+type SharedResult = ExecutionResult | Promise<ExecutionResult>;
+
+/**
  * An envelop plugin replacing the subscribe function: the source stream is created per
  * subscriber as usual, but each event object is executed once per share key. Events are
  * cached by identity (a WeakMap), so a result lives only as long as its event.
@@ -30,12 +40,19 @@ export interface SharedExecutionStats {
  * event object (events are published per tenant), the same document, operation name,
  * variables and `shareKey` (the tenant). A subscriber-specific event is a different object and
  * is executed for that subscriber alone.
+ *
+ * A subscriber whose context has a sink in `directSinks` gets its results without errors
+ * written to that sink as they are ready; the rest (errors, the end) still go through the
+ * stream envelop and the transport pull, so per-result hooks such as error masking apply to
+ * them. Per-result hooks must therefore leave results without errors unchanged.
  */
 export function useSharedSubscriptionExecution(options: {
   shareKey: ShareKey;
   stats?: SharedExecutionStats;
+  /** @default none: every subscriber pulls its results */
+  directSinks?: DirectSinks;
 }): Plugin {
-  const results = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  const results = new WeakMap<object, Map<string, SharedResult>>();
   const documentIds = new WeakMap<object, number>();
   let nextDocumentId = 0;
   const documentId = (document: object): number => {
@@ -46,12 +63,20 @@ export function useSharedSubscriptionExecution(options: {
     }
     return id;
   };
-
-  const executeShared = (args: ExecutionArgs, payload: unknown): Promise<ExecutionResult> => {
-    const run = async () => execute({ ...args, rootValue: payload });
+  const keyOf = (args: ExecutionArgs): string | undefined => {
     const tenant = options.shareKey(args);
-    if (tenant === undefined || typeof payload !== 'object' || payload === null) return run();
-    const key = `${tenant}\u0000${documentId(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    if (tenant === undefined) return undefined;
+    return `${tenant}\u0000${documentId(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+  };
+
+  const executeShared = (
+    args: ExecutionArgs,
+    key: string | undefined,
+    payload: unknown,
+  ): SharedResult => {
+    if (key === undefined || typeof payload !== 'object' || payload === null) {
+      return execute({ ...args, rootValue: payload });
+    }
     let perEvent = results.get(payload);
     if (perEvent === undefined) {
       perEvent = new Map();
@@ -63,8 +88,18 @@ export function useSharedSubscriptionExecution(options: {
       return cached;
     }
     if (options.stats) options.stats.executions++;
-    const result = run();
+    const result = execute({ ...args, rootValue: payload });
     perEvent.set(key, result);
+    // Once known, later subscribers take the result itself rather than wait on the promise.
+    if (result instanceof Promise) {
+      const cache = perEvent;
+      result.then(
+        (value) => {
+          if (cache.get(key) === result) cache.set(key, value);
+        },
+        () => undefined,
+      );
+    }
     return result;
   };
 
@@ -73,7 +108,20 @@ export function useSharedSubscriptionExecution(options: {
   ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream as ExecutionResult;
-    return mapEvents(stream, (payload) => executeShared(args, payload));
+    // The operation never changes; only the tenant may be unknown until the resolver ran.
+    let key: string | undefined;
+    const sink =
+      typeof args.contextValue === 'object' && args.contextValue !== null
+        ? options.directSinks?.get(args.contextValue)
+        : undefined;
+    return createResultStream(
+      stream,
+      (payload) => {
+        key ??= keyOf(args);
+        return executeShared(args, key, payload);
+      },
+      sink,
+    );
   };
 
   return {
@@ -85,54 +133,4 @@ export function useSharedSubscriptionExecution(options: {
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
-}
-
-/**
- * Maps a source stream, forwarding `return()` so the source releases what it holds. A source
- * that fails ends the stream with one result carrying the error, instead of a rejected
- * `next()` (which graphql-ws would answer by closing the whole socket).
- */
-function mapEvents<T>(
-  source: AsyncIterable<T>,
-  map: (value: T) => Promise<ExecutionResult>,
-): AsyncIterableIterator<ExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
-  let isDone = false;
-  const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
-    if (!isDone) {
-      isDone = true;
-      await iterator.return?.();
-    }
-    return { done: true, value: undefined };
-  };
-  return {
-    async next() {
-      if (isDone) return { done: true, value: undefined };
-      try {
-        const step = await iterator.next();
-        if (step.done) {
-          isDone = true;
-          return { done: true, value: undefined };
-        }
-        return { done: false, value: await map(step.value) };
-      } catch (error) {
-        isDone = true;
-        return { done: false, value: { errors: [toGraphQLError(error)] } };
-      }
-    },
-    return: finish,
-    async throw(error: unknown) {
-      await finish();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}
-
-function toGraphQLError(error: unknown): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new GraphQLError(message, { originalError: error instanceof Error ? error : undefined });
 }

@@ -1,12 +1,15 @@
 // graphql-ws (graphql-transport-ws) on the gateway's HTTP server and path. Every operation runs
 // through yoga's envelope, so WebSocket and HTTP share schema, plugins, context and masking.
-// It owns the socket-level rules (origin, init timeout, frame size, caps), nothing GraphQL-level.
+// It owns the socket-level rules (origin, init timeout, frame size, caps), nothing GraphQL-level;
+// subscription results may skip graphql-ws's per-message path (see websocket-fan-out.ts).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import type { DirectResultSink } from './result-stream.ts';
+import { createFrameWriter, createNextFrameSink } from './websocket-fan-out.ts';
 
 export interface WebSocketOptions {
   /** Path served, the same as HTTP GraphQL. @default '/graphql' */
@@ -28,6 +31,12 @@ export interface WebSocketOptions {
   authenticate(connectionParams: Readonly<Record<string, unknown>> | undefined): void;
   /** Reports a refused connection or a failure, without credentials. */
   onWarning?(message: string, details: Record<string, unknown>): void;
+  /**
+   * Where each subscription's `next` frame writer is registered under the operation's context
+   * value, for the shared execution to write results without errors straight to the socket.
+   * @default none: every result goes through graphql-ws
+   */
+  directSinks?: WeakMap<object, DirectResultSink>;
 }
 
 export interface WebSocketTransport {
@@ -59,6 +68,7 @@ export function attachWebSocket(
   const path = options.path ?? '/graphql';
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const states = new WeakMap<object, ExtraState>();
+  const frames = createFrameWriter();
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -108,7 +118,7 @@ export function attachWebSocket(
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const state = stateOf(ctx.extra);
         if (state.subscriptions >= options.maxPerConnection) {
           return [connectionCapError(options.maxPerConnection)];
@@ -127,12 +137,23 @@ export function attachWebSocket(
         }
         const errors = enveloped.validate(enveloped.schema, document);
         if (errors.length > 0) return errors;
+        const contextValue = await enveloped.contextFactory();
+        if (
+          options.directSinks !== undefined &&
+          getOperationAST(document, payload.operationName)?.operation === 'subscription'
+        ) {
+          // The upgrade request's socket is the TCP socket under the WebSocket.
+          options.directSinks.set(
+            contextValue,
+            createNextFrameSink(frames, ctx.extra.socket, ctx.extra.request.socket, id),
+          );
+        }
         const args: EnvelopedArgs = {
           schema: enveloped.schema,
           operationName: payload.operationName ?? null,
           document,
           variableValues: payload.variables ?? null,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
         };
         state.subscriptions++;
