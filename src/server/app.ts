@@ -115,7 +115,8 @@ export function buildApp(options: BuildAppOptions): App {
   const limitBytes = config.graphql.maxBodyBytes;
   const sharedExecution: SharedExecutionStats = { executions: 0, shared: 0 };
   const subscriptionQuota = createSubscriptionQuota(config.subscriptions.maxPerTenant);
-  // WebSocket subscriptions register here; their results skip graphql-ws's per-message path.
+  // WebSocket subscriptions register here: their results without errors skip graphql-ws's
+  // per-message path and per-result plugin hooks (see shared-subscription-execution.ts).
   const directSinks = new WeakMap<object, DirectResultSink>();
 
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
