@@ -1,7 +1,6 @@
-// Writes subscription results to graphql-ws sockets as `next` messages without graphql-ws's
-// per-message path: each result is serialized once however many subscribers receive it, and
-// the frames a socket gets within one tick leave in one write. It writes only `next`; every other
-// message (ack, pong, error, complete) and all protocol state stay graphql-ws's.
+// Writes subscription results to graphql-ws sockets as `next` messages, each result serialized
+// once however many subscribers receive it, a socket's frames of one tick in one write. It writes
+// only `next`: every other message (ack, pong, error, complete) and protocol state are graphql-ws's.
 import type { ExecutionResult } from 'graphql';
 import type { DirectResultSink } from './result-stream.ts';
 
