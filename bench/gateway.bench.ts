@@ -2,6 +2,7 @@
 // embedded service itself, and the upstream calls a batch of lookups costs. Servers run in forked
 // processes (embedded service + gateway + ceiling in one, as `npm start` runs them; a second
 // gateway alone); autocannon and the checks run here. Loopback only; every run is time-bounded.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { createJobs, DEMO_HEADERS, waitUntilFinal } from './support/embedded-res
 import { type HostProcess, startHost } from './support/host-process.ts';
 import { answeredCalls, callKey } from './support/host-protocol.ts';
 import { formatInt, formatMs, formatPercent } from './support/measure.ts';
+import { BENCH_GATEWAY_KEY, serviceModeEnv } from './support/service-mode-env.ts';
 
 const SEED_JOBS = 250;
 const PAGE_SIZE = 20;
@@ -44,15 +46,7 @@ const HOST_ENV: Record<string, string> = {
   GRAPHQL_MAX_TOKENS: '20000',
 };
 
-/** The gateway process of (iii-b): service mode over the embedded service, behind a gateway key. */
-const ALONE_ENV: Record<string, string> = {
-  AEP_ACCESS_TOKEN: 'demo',
-  AEP_API_KEY: 'demo',
-  AEP_ORG_ID: 'DEMO@AdobeOrg',
-  AEP_SANDBOX_NAME: 'prod',
-  GATEWAY_API_KEYS: 'bench-key',
-};
-const ALONE_HEADERS = { 'x-gateway-key': 'bench-key' };
+const ALONE_HEADERS = { 'x-gateway-key': BENCH_GATEWAY_KEY };
 
 const PAGE_QUERY = `query JobsPage($first: Int!) {
   segmentJobs(first: $first) {
@@ -419,7 +413,8 @@ export async function runGatewayBench(): Promise<void> {
   try {
     const baseUrl = together.info.upstreamBaseUrl as string;
     alone = await startHost({
-      env: { ...HOST_ENV, ...ALONE_ENV, UPSTREAM_URL: baseUrl },
+      // The gateway process of (iii-b): service mode over the embedded service, behind a gateway key.
+      env: { ...HOST_ENV, ...serviceModeEnv(baseUrl) },
       embedded: false,
       gateway: true,
       ceiling: false,

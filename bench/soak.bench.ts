@@ -3,17 +3,18 @@
 // and cancelled; the gateway's memory is sampled every second. Fails (exit code 1) when live
 // memory keeps growing or when the watcher still holds anything once every client is gone.
 // The embedded service and the gateway each run in a forked process; the clients run here.
+
 import { pathToFileURL } from 'node:url';
 import type { Client } from 'graphql-ws';
 import { definitionIds } from './support/embedded-rest.ts';
 import { type HostProcess, startHost } from './support/host-process.ts';
 import type { HostStats, MemorySample } from './support/host-protocol.ts';
 import { delay, formatInt, formatKib, slope, waitFor } from './support/measure.ts';
+import { BENCH_GATEWAY_KEY, serviceModeEnv } from './support/service-mode-env.ts';
 import { describe, openClient, type Subscriber, subscribe } from './support/ws-subscribers.ts';
 
 const DEFAULT_SECONDS = 120;
 const SAMPLE_INTERVAL_MS = 1_000;
-const GATEWAY_KEY = 'bench-key';
 /**
  * Growth of live memory (heap used + external, after a full GC) over the second half of the run
  * that fails the soak, when it also adds up to `MIN_GROWTH_BYTES` over that half. A leak of
@@ -38,21 +39,15 @@ const EMBEDDED_ENV: Record<string, string> = {
 
 function gatewayEnv(upstreamBaseUrl: string): Record<string, string> {
   return {
-    LOG_LEVEL: 'info',
-    UPSTREAM_URL: upstreamBaseUrl,
-    AEP_ACCESS_TOKEN: 'demo',
-    AEP_API_KEY: 'demo',
-    AEP_ORG_ID: 'DEMO@AdobeOrg',
-    AEP_SANDBOX_NAME: 'prod',
-    GATEWAY_API_KEYS: GATEWAY_KEY,
+    ...serviceModeEnv(upstreamBaseUrl),
     POLL_INTERVAL_MS: '100',
     SUBSCRIPTIONS_PER_CONNECTION: '100',
     SUBSCRIPTIONS_PER_TENANT: '20000',
   };
 }
 
-const CONNECTION_PARAMS = { 'x-gateway-key': GATEWAY_KEY };
-const HTTP_HEADERS = { 'content-type': 'application/json', 'x-gateway-key': GATEWAY_KEY };
+const CONNECTION_PARAMS = { 'x-gateway-key': BENCH_GATEWAY_KEY };
+const HTTP_HEADERS = { 'content-type': 'application/json', 'x-gateway-key': BENCH_GATEWAY_KEY };
 
 const CREATE = `mutation Create($ids: [ID!]) {
   createSegmentJob(input: { segmentIds: $ids }) {

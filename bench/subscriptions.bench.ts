@@ -2,6 +2,7 @@
 // transition fanned out to thousands of WebSocket subscribers, and memory per idle subscriber.
 // The embedded service and the gateway each run in a forked process; every client runs here,
 // so the gateway's CPU and memory are its own. Loopback only; every wait is bounded.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { cancelJob, createJob, createJobs, definitionIds } from './support/embed
 import { type HostProcess, startHost } from './support/host-process.ts';
 import { callKey, type HostStats, type MemorySample } from './support/host-protocol.ts';
 import { delay, formatInt, formatKib, formatMs, summarize, waitFor } from './support/measure.ts';
+import { BENCH_GATEWAY_KEY, serviceModeEnv } from './support/service-mode-env.ts';
 import { describe, type SubscriberPool, subscribeMany } from './support/ws-subscribers.ts';
 
 const POLL_INTERVAL_MS = 200;
@@ -19,7 +21,6 @@ const IDLE_JOBS = 10;
 const LAG_GOAL_P99_MS = 100;
 const MEMORY_GOAL_BYTES = 25 * 1024;
 const MEMORY_SUBSCRIBERS = 2_000;
-const GATEWAY_KEY = 'bench-key';
 const BULK_GET = callKey('POST', '/segment/jobs/bulk-get');
 
 /** Jobs never move on their own (a step takes 10 minutes); only a cancel changes them. */
@@ -36,13 +37,7 @@ const EMBEDDED_ENV: Record<string, string> = {
  */
 function gatewayEnv(upstreamBaseUrl: string): Record<string, string> {
   return {
-    LOG_LEVEL: 'info',
-    UPSTREAM_URL: upstreamBaseUrl,
-    AEP_ACCESS_TOKEN: 'demo',
-    AEP_API_KEY: 'demo',
-    AEP_ORG_ID: 'DEMO@AdobeOrg',
-    AEP_SANDBOX_NAME: 'prod',
-    GATEWAY_API_KEYS: GATEWAY_KEY,
+    ...serviceModeEnv(upstreamBaseUrl),
     POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
     SUBSCRIPTIONS_PER_CONNECTION: '100',
     SUBSCRIPTIONS_PER_TENANT: '20000',
@@ -60,7 +55,7 @@ const WATCH_QUERY = `subscription Watch($ids: [ID!]!) {
   }
 }`;
 
-const CONNECTION_PARAMS = { 'x-gateway-key': GATEWAY_KEY };
+const CONNECTION_PARAMS = { 'x-gateway-key': BENCH_GATEWAY_KEY };
 
 function wsUrl(gateway: HostProcess): string {
   return (gateway.info.graphqlUrl as string).replace(/^http/, 'ws');
