@@ -1,4 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createFakeUpstream,
+  type FakeUpstream,
+  testTenant,
+} from '../../test/support/fake-upstream-client.ts';
 import type { SegmentJobStatus, Tenant } from '../domain/index.ts';
 import {
   createJobEventBus,
@@ -15,7 +20,6 @@ import {
   UpstreamUnavailableError,
 } from '../upstream/errors.ts';
 import { createWatcher, type Watcher, type WatcherOptions } from './status-watcher.ts';
-import { createFakeUpstream, type FakeUpstream, testTenant } from './testing/fake-upstream.ts';
 
 const POLL_MS = 2_000;
 

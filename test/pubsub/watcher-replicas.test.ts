@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJobEventBus, type JobEventBus } from '../../src/pubsub/index.ts';
 import { createWatcher, type Watcher } from '../../src/watcher/index.ts';
-import { createFakeUpstream, testTenant } from '../../src/watcher/testing/fake-upstream.ts';
+import { createFakeUpstream, testTenant } from '../support/fake-upstream-client.ts';
 import { nextEvent, nextResult } from './next-event.ts';
 
 // CI sets REDIS_URL; the suite reads it directly because it chooses which tests run.

@@ -1,14 +1,14 @@
 // An in-memory stand-in for the upstream client, for the watcher's unit tests: jobs per tenant,
 // scripted failures and stalls, and a record of every call. Never used outside tests.
-import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../../domain/index.ts';
-import { type UpstreamError, UpstreamNotFoundError } from '../../upstream/errors.ts';
+import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../../src/domain/index.ts';
+import { type UpstreamError, UpstreamNotFoundError } from '../../src/upstream/errors.ts';
 import type {
   BulkGetResult,
   CallOptions,
   JobPage,
   ListJobsParams,
   UpstreamClient,
-} from '../../upstream/types.ts';
+} from '../../src/upstream/types.ts';
 
 export type RecordedCall =
   | { method: 'bulkGetJobs'; tenant: Tenant; ids: string[]; atMs: number }
