@@ -9,6 +9,12 @@ import type { Client } from 'graphql-ws';
 import { definitionIds } from './support/embedded-rest.ts';
 import { type HostProcess, startHost } from './support/host-process.ts';
 import type { HostStats, MemorySample } from './support/host-protocol.ts';
+import {
+  type HostileOutcome,
+  idReuseRound,
+  stalledSseRound,
+  stalledWebSocketRound,
+} from './support/hostile-clients.ts';
 import { delay, formatInt, formatKib, slope, waitFor } from './support/measure.ts';
 import { BENCH_GATEWAY_KEY, serviceModeEnv } from './support/service-mode-env.ts';
 import { describe, openClient, type Subscriber, subscribe } from './support/ws-subscribers.ts';
@@ -78,6 +84,14 @@ interface Counters {
   socketsTerminated: number;
   feedStreams: number;
   sseStreams: number;
+  /** Sockets of the id-reuse client, and the messages they sent. */
+  idReuseSockets: number;
+  idReuseMessages: number;
+  /** Stalled readers, and how many of them the gateway closed itself (by close code). */
+  stalledWebSockets: number;
+  stalledClosedBy: Record<string, number>;
+  stalledSseStreams: number;
+  stalledSseEndedByGateway: number;
   errors: number;
   firstErrors: string[];
 }
@@ -260,6 +274,92 @@ async function sseWorker(soak: Soak): Promise<void> {
   }
 }
 
+/**
+ * A socket that reuses one subscription id: `subscribe x`, `complete x`, `subscribe x` in one
+ * write, then `complete x`, 20 rounds, on a job that is running and on the tenant feed; then it
+ * closes or vanishes. The gateway must release every stream it started.
+ */
+async function idReuseWorker(soak: Soak): Promise<void> {
+  let round = 0;
+  while (!isDone(soak)) {
+    round++;
+    try {
+      const jobId = await createJob(soak);
+      const outcome = await idReuseRound({
+        url: soak.wsUrl,
+        connectionParams: CONNECTION_PARAMS,
+        jobQuery: WATCH,
+        jobIds: [jobId],
+        feedQuery: FEED,
+        rounds: 20,
+        terminate: round % 2 === 0,
+      });
+      soak.counters.idReuseSockets++;
+      soak.counters.idReuseMessages += outcome.messagesSent;
+      if (outcome.closeCode !== undefined) noteClose(soak, outcome);
+    } catch (error) {
+      noteError(soak, error);
+    }
+    await delay(50);
+  }
+}
+
+function noteClose(soak: Soak, outcome: HostileOutcome): void {
+  const key = String(outcome.closeCode);
+  soak.counters.stalledClosedBy[key] = (soak.counters.stalledClosedBy[key] ?? 0) + 1;
+}
+
+/** Job documents with metrics: the largest frames a subscriber can ask for. */
+const WATCH_FULL = `subscription WatchFull($ids: [ID!]!) {
+  segmentJobStatusChanged(ids: $ids) {
+    jobId status previousStatus initial observedAtMs
+    job { id status creationTime updateTime metrics { totalProfiles segments { segmentId qualified realized exited } } }
+  }
+}`;
+
+/**
+ * A socket that subscribes to the feed and to running jobs, then stops reading for 5 s while it
+ * sends 20 pings a second. What the gateway buffers for it must stay bounded.
+ */
+async function stalledWebSocketWorker(soak: Soak): Promise<void> {
+  while (!isDone(soak)) {
+    try {
+      const jobIds = await Promise.all([createJob(soak), createJob(soak)]);
+      const outcome = await stalledWebSocketRound({
+        url: soak.wsUrl,
+        connectionParams: CONNECTION_PARAMS,
+        query: WATCH_FULL,
+        variables: { ids: jobIds },
+        subscriptions: 10,
+        stallMs: 5_000,
+        pingsPerSecond: 20,
+      });
+      soak.counters.stalledWebSockets++;
+      if (outcome.closeCode !== undefined) noteClose(soak, outcome);
+    } catch (error) {
+      noteError(soak, error);
+    }
+  }
+}
+
+/** An SSE subscriber to the feed that reads nothing for 5 s, then aborts. */
+async function stalledSseWorker(soak: Soak): Promise<void> {
+  while (!isDone(soak)) {
+    try {
+      const endedByGateway = await stalledSseRound({
+        url: soak.graphqlUrl,
+        headers: HTTP_HEADERS,
+        query: FEED,
+        stallMs: 5_000,
+      });
+      soak.counters.stalledSseStreams++;
+      if (endedByGateway) soak.counters.stalledSseEndedByGateway++;
+    } catch (error) {
+      noteError(soak, error);
+    }
+  }
+}
+
 interface Sample {
   seconds: number;
   memory: MemorySample;
@@ -327,6 +427,12 @@ export async function runSoakBench(): Promise<void> {
         socketsTerminated: 0,
         feedStreams: 0,
         sseStreams: 0,
+        idReuseSockets: 0,
+        idReuseMessages: 0,
+        stalledWebSockets: 0,
+        stalledClosedBy: {},
+        stalledSseStreams: 0,
+        stalledSseEndedByGateway: 0,
         errors: 0,
         firstErrors: [],
       },
@@ -336,6 +442,9 @@ export async function runSoakBench(): Promise<void> {
       ...Array.from({ length: ABANDON_WORKERS }, (_, index) => abandonWorker(soak, index)),
       feedWorker(soak),
       sseWorker(soak),
+      idReuseWorker(soak),
+      stalledWebSocketWorker(soak),
+      stalledSseWorker(soak),
     ];
     const samples = await sampleMemory(gateway, startedMs, soak.deadlineMs);
     await Promise.all(workers);
@@ -390,6 +499,19 @@ function report(
       'feed streams': formatInt(counters.feedStreams),
       'SSE streams': formatInt(counters.sseStreams),
       errors: counters.errors,
+    },
+  ]);
+  console.table([
+    {
+      'id-reuse sockets': formatInt(counters.idReuseSockets),
+      'id-reuse messages': formatInt(counters.idReuseMessages),
+      'stalled WebSockets': formatInt(counters.stalledWebSockets),
+      'closed by the gateway (code: count)':
+        Object.entries(counters.stalledClosedBy)
+          .map(([code, count]) => `${code}: ${count}`)
+          .join(', ') || 'none',
+      'stalled SSE streams': formatInt(counters.stalledSseStreams),
+      'SSE ended by the gateway': formatInt(counters.stalledSseEndedByGateway),
     },
   ]);
   console.table([
