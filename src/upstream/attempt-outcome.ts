@@ -1,0 +1,213 @@
+// What one HTTP attempt ended with, and the pure decisions about it: which network errors mean
+// "never sent", what the circuit breaker learns, and which typed error each failure becomes.
+import type { IncomingHttpHeaders } from 'node:http';
+import { errorFromResponse, safeId } from './error-response.ts';
+import {
+  type UpstreamError,
+  UpstreamOutcomeUnknownError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from './errors.ts';
+
+/** How one attempt ended. */
+export type AttemptOutcome =
+  | { kind: 'response'; status: number; headers: IncomingHttpHeaders; text: string }
+  | { kind: 'timeout' }
+  | { kind: 'aborted' }
+  | { kind: 'network'; code: string | undefined; isConnectFailure: boolean; error: unknown };
+
+/** A complete answer, with the request id the gateway sent. */
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  sentRequestId: string;
+}
+
+/** Method and path (below the base URL, no query) of a call, for messages and details. */
+export interface CallDetails {
+  method: string;
+  path: string;
+}
+
+// undici refuses a request it cannot send as given (e.g. a header value with a line break).
+export const INVALID_REQUEST_CODE = 'UND_ERR_INVALID_ARG';
+
+// Failures before the request could have reached the upstream: safe to report as "not created".
+const CONNECT_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A network failure as an outcome: its code (searched through `cause`) and whether it was a connect failure. */
+export function networkOutcome(error: unknown): AttemptOutcome {
+  const code = errorCode(error);
+  return {
+    kind: 'network',
+    code,
+    isConnectFailure: code !== undefined && CONNECT_ERROR_CODES.has(code),
+    error,
+  };
+}
+
+/** What the per-tenant circuit breaker learns from an outcome. */
+export function breakerVerdict(outcome: AttemptOutcome): 'success' | 'failure' | 'neutral' {
+  if (outcome.kind === 'aborted') return 'neutral';
+  if (outcome.kind === 'network' && outcome.code === INVALID_REQUEST_CODE) return 'neutral';
+  if (outcome.kind === 'response' && outcome.status < 500) return 'success';
+  return 'failure';
+}
+
+/** The error of an attempt that got no answer (timeout or network fault). */
+export function transportError(
+  outcome: Exclude<AttemptOutcome, { kind: 'response' } | { kind: 'aborted' }>,
+  details: CallDetails,
+  sentRequestId: string,
+  isCreate: boolean,
+  timeoutMs: number,
+): UpstreamError {
+  const withId = { ...details, requestId: sentRequestId };
+  if (outcome.kind === 'timeout') {
+    if (isCreate) {
+      return new UpstreamOutcomeUnknownError(
+        `the upstream did not answer ${details.method} ${details.path} within ${timeoutMs} ms: the job may or may not have been created; list jobs before creating it again`,
+        withId,
+      );
+    }
+    return new UpstreamTimeoutError(
+      `the upstream did not answer ${details.method} ${details.path} within ${timeoutMs} ms`,
+      withId,
+    );
+  }
+  const what = outcome.code === undefined ? 'a network error' : `network error ${outcome.code}`;
+  if (isCreate && !outcome.isConnectFailure) {
+    return new UpstreamOutcomeUnknownError(
+      `the upstream's answer to ${details.method} ${details.path} was lost (${what}): the job may or may not have been created; list jobs before creating it again`,
+      { ...withId, cause: outcome.error },
+    );
+  }
+  return new UpstreamUnavailableError(
+    `could not reach the upstream for ${details.method} ${details.path} (${what})`,
+    { ...withId, cause: outcome.error },
+  );
+}
+
+/** The error of a call its caller aborted. */
+export function abortedError(details: CallDetails, isCreate: boolean): UpstreamError {
+  if (isCreate) {
+    return new UpstreamOutcomeUnknownError(
+      `${details.method} ${details.path} was aborted by the caller after it was sent: the job may or may not have been created`,
+      details,
+    );
+  }
+  return new UpstreamUnavailableError(
+    `${details.method} ${details.path} was aborted by the caller`,
+    details,
+  );
+}
+
+/** What `httpError` needs to know about the call. */
+export interface HttpErrorContext extends CallDetails {
+  isIdempotent: boolean;
+  /** The Authorization value and API key sent: never echoed in a message. */
+  secrets: readonly string[];
+}
+
+/** The error of a non-2xx answer. */
+export function httpError(
+  context: HttpErrorContext,
+  response: HttpResponse,
+  retryAfterMs: number | undefined,
+): UpstreamError {
+  const error = errorFromResponse({
+    method: context.method,
+    path: context.path,
+    status: response.status,
+    headerRequestId: headerValue(response.headers, 'x-request-id'),
+    sentRequestId: response.sentRequestId,
+    body: tryParseJson(response.text),
+    retryAfterSeconds: retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000),
+    secrets: context.secrets,
+  });
+  // A gateway in front of the upstream gave up waiting: the create may have gone through.
+  if (!context.isIdempotent && (response.status === 502 || response.status === 504)) {
+    return new UpstreamOutcomeUnknownError(
+      `${error.message}: the job may or may not have been created; list jobs before creating it again`,
+      responseDetails(context, response),
+    );
+  }
+  return error;
+}
+
+/** The secrets a call's messages must never hold: the Authorization value, its token, the API key. */
+export function secretsOf(authorization: string, apiKey: string): string[] {
+  return [authorization, authorization.replace(/^bearer\s+/i, ''), apiKey];
+}
+
+/** Error details of an answer: its status and the best request id for a support ticket. */
+export function responseDetails(
+  details: CallDetails,
+  response: HttpResponse,
+): { method: string; path: string; status: number; requestId: string | undefined } {
+  return {
+    method: details.method,
+    path: details.path,
+    status: response.status,
+    requestId: safeId(headerValue(response.headers, 'x-request-id')) ?? response.sentRequestId,
+  };
+}
+
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function tryParseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; depth < 4; depth += 1) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    if ('code' in current && typeof current.code === 'string') return current.code;
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+/** What the call does after an answer arrived. */
+export type AnswerStep = 'read' | 'renew-token' | 'fail' | 'maybe-retry';
+
+/**
+ * The step after an HTTP answer: read a 2xx; renew the token once on a 401 when the tenant can
+ * (a 401 means nothing was done, so even a create may be resent); otherwise fail, or let the
+ * retry policy decide for an idempotent call and a retryable status.
+ */
+export function answerStep(input: {
+  status: number;
+  isIdempotent: boolean;
+  canRenew: boolean;
+  hasRenewed: boolean;
+  isRetryableStatus: boolean;
+}): AnswerStep {
+  if (input.status >= 200 && input.status < 300) return 'read';
+  if (input.status === 401 && input.canRenew && !input.hasRenewed) return 'renew-token';
+  if (!input.isIdempotent || !input.isRetryableStatus) return 'fail';
+  return 'maybe-retry';
+}
