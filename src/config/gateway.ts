@@ -57,6 +57,15 @@ export interface UpstreamSettings {
   breakerCooldownMs: number;
   /** Ids per bulk-get call. @default 100 */
   bulkGetMaxIds: number;
+  /**
+   * Largest upstream response body, counted while reading. The largest answer we ask for is a
+   * page of 100 jobs (list or bulk-get). A usual job is a few KB; one naming hundreds of segments,
+   * each with its PQL expression and large metrics (per-segment counters by namespace and by
+   * status, per merge policy), reaches about 100 KB, so the worst page is near 10 MB. 16 MiB
+   * covers it with headroom, and bounds memory to 16 MiB per in-flight call instead of whatever
+   * a broken or hostile upstream sends. @default 16777216
+   */
+  maxBodyBytes: number;
 }
 
 export interface GraphqlLimits {
@@ -134,6 +143,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       UPSTREAM_BREAKER_THRESHOLD: intVar(5, 1, 1_000),
       UPSTREAM_BREAKER_COOLDOWN_MS: intVar(10_000, 1, 600_000),
       BULK_GET_MAX_IDS: intVar(100, 1, 100),
+      UPSTREAM_MAX_BODY_BYTES: intVar(16 * 1024 * 1024, 65_536, 1024 * 1024 * 1024),
       POLL_INTERVAL_MS: intVar(2_000, 10, 3_600_000),
       AUTH_MODE: optionalString(),
       AEP_ACCESS_TOKEN: optionalString(),
@@ -183,6 +193,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       breakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
       breakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
       bulkGetMaxIds: e.BULK_GET_MAX_IDS,
+      maxBodyBytes: e.UPSTREAM_MAX_BODY_BYTES,
     },
     emulator: isEmbedded ? loadEmulatorConfig(env) : undefined,
     auth,

@@ -12,6 +12,14 @@ import {
 /** How one attempt ended. */
 export type AttemptOutcome =
   | { kind: 'response'; status: number; headers: IncomingHttpHeaders; text: string }
+  /** The body passed `limitBytes` (or declared more): reading stopped, the connection closed. */
+  | {
+      kind: 'too-large';
+      status: number;
+      headers: IncomingHttpHeaders;
+      limitBytes: number;
+      declaredBytes: number | undefined;
+    }
   | { kind: 'timeout' }
   | { kind: 'aborted' }
   | { kind: 'network'; code: string | undefined; isConnectFailure: boolean; error: unknown };
@@ -66,12 +74,14 @@ export function breakerVerdict(outcome: AttemptOutcome): 'success' | 'failure' |
   if (outcome.kind === 'aborted') return 'neutral';
   if (outcome.kind === 'network' && outcome.code === INVALID_REQUEST_CODE) return 'neutral';
   if (outcome.kind === 'response' && outcome.status < 500) return 'success';
+  // An oversized answer says the upstream is there; it is no reason to fail the tenant fast.
+  if (outcome.kind === 'too-large') return 'success';
   return 'failure';
 }
 
 /** The error of an attempt that got no answer (timeout or network fault). */
 export function transportError(
-  outcome: Exclude<AttemptOutcome, { kind: 'response' } | { kind: 'aborted' }>,
+  outcome: Extract<AttemptOutcome, { kind: 'timeout' } | { kind: 'network' }>,
   details: CallDetails,
   sentRequestId: string,
   isCreate: boolean,
@@ -101,6 +111,36 @@ export function transportError(
     `could not reach the upstream for ${details.method} ${details.path} (${what})`,
     { ...withId, cause: outcome.error },
   );
+}
+
+/** The error of an answer whose body passed `UPSTREAM_MAX_BODY_BYTES`. Never retried. */
+export function tooLargeError(
+  outcome: Extract<AttemptOutcome, { kind: 'too-large' }>,
+  details: CallDetails,
+  sentRequestId: string,
+): UpstreamError {
+  const what =
+    outcome.declaredBytes === undefined
+      ? `a body over the limit of ${outcome.limitBytes} bytes (UPSTREAM_MAX_BODY_BYTES); stopped reading it`
+      : `a body of ${outcome.declaredBytes} bytes (content-length), over the limit of ${outcome.limitBytes} bytes (UPSTREAM_MAX_BODY_BYTES); not read`;
+  return new UpstreamUnavailableError(
+    `upstream answered ${outcome.status} to ${details.method} ${details.path} with ${what}`,
+    {
+      ...details,
+      status: outcome.status,
+      requestId: safeId(headerValue(outcome.headers, 'x-request-id')) ?? sentRequestId,
+    },
+  );
+}
+
+/**
+ * The body length a response declares, when it declares a usable one. Undefined without a
+ * `content-length` or with one that is not a plain decimal number (undici refuses those anyway).
+ */
+export function declaredLength(headers: IncomingHttpHeaders): number | undefined {
+  const value = headerValue(headers, 'content-length');
+  if (value === undefined || !/^\d{1,16}$/.test(value.trim())) return undefined;
+  return Number(value.trim());
 }
 
 /** The error of a call its caller aborted. */

@@ -13,6 +13,7 @@ import {
   httpError,
   INVALID_REQUEST_CODE,
   secretsOf,
+  tooLargeError,
   transportError,
 } from './attempt-outcome.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
@@ -109,7 +110,10 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
           tenantKey: tenant.key,
           method,
           path,
-          status: outcome.kind === 'response' ? outcome.status : undefined,
+          status:
+            outcome.kind === 'response' || outcome.kind === 'too-large'
+              ? outcome.status
+              : undefined,
           attempt: exchangeCount,
           durationMs: performance.now() - startedMs,
         },
@@ -150,6 +154,9 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
           retryAfterMs,
         );
         if (step === 'fail') throw failure;
+      } else if (outcome.kind === 'too-large') {
+        // Asking again would read as much again: the answer is what it is.
+        throw tooLargeError(outcome, details, sentRequestId);
       } else if (outcome.kind === 'aborted') {
         throw abortedError(details, isCreate);
       } else if (outcome.kind === 'network' && outcome.code === INVALID_REQUEST_CODE) {
@@ -205,13 +212,14 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
         tenantKey: '',
         method: 'GET',
         path,
-        status: outcome.kind === 'response' ? outcome.status : undefined,
+        status:
+          outcome.kind === 'response' || outcome.kind === 'too-large' ? outcome.status : undefined,
         attempt: 1,
         durationMs: performance.now() - startedMs,
       },
       callOptions,
     );
-    if (outcome.kind === 'response') return;
+    if (outcome.kind === 'response' || outcome.kind === 'too-large') return;
     if (outcome.kind === 'aborted') throw abortedError(details, false);
     throw transportError(outcome, details, sentRequestId, false, timeoutMs);
   }

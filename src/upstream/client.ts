@@ -30,6 +30,9 @@ import type {
 
 export type { UpstreamLogger } from './call-executor.ts';
 
+/** The default of `UPSTREAM_MAX_BODY_BYTES`; why 16 MiB is said in the config. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 /** Options of {@link createUpstreamClient}; they map 1:1 to `UpstreamSettings`. */
 export interface UpstreamClientOptions {
   /** Base URL ending before `/segment/jobs`, e.g. `https://platform.adobe.io/data/core/ups`. */
@@ -44,6 +47,11 @@ export interface UpstreamClientOptions {
   retryMaxMs?: number | undefined;
   /** Keep-alive connections to the upstream origin. @default 64 */
   connections?: number | undefined;
+  /**
+   * Largest response body read, in bytes, counted while reading; a declared content-length over
+   * it is refused before reading. @default 16777216 (see `UPSTREAM_MAX_BODY_BYTES`)
+   */
+  maxBodyBytes?: number | undefined;
   /** Consecutive failed exchanges (5xx, network, timeout) of one tenant that open its circuit. @default 5 */
   breakerThreshold?: number | undefined;
   /** How long an open circuit fails fast before one probe goes through. @default 10000 */
@@ -75,6 +83,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     basePath: base.pathname.replace(/\/+$/, ''),
     timeoutMs,
     connections: options.connections ?? 64,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
   const { call, ping } = createCallExecutor({
     exchange: http.exchange,

@@ -1,7 +1,8 @@
 // The I/O edge of the upstream client: one HTTP attempt over a keep-alive undici pool, under the
 // attempt timeout and the caller's abort signal, read into an outcome. Never throws, never retries.
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import { type AttemptOutcome, networkOutcome } from './attempt-outcome.ts';
+import { type AttemptOutcome, declaredLength, networkOutcome } from './attempt-outcome.ts';
 
 export interface HttpExchangeOptions {
   /** Origin of the upstream, e.g. `https://platform.adobe.io`. */
@@ -12,6 +13,8 @@ export interface HttpExchangeOptions {
   timeoutMs: number;
   /** Keep-alive connections to the origin. */
   connections: number;
+  /** Largest body read, counted while reading; a larger one is cut off. */
+  maxBodyBytes: number;
 }
 
 export interface ExchangeRequest {
@@ -29,7 +32,7 @@ export interface HttpExchange {
 }
 
 export function createHttpExchange(options: HttpExchangeOptions): HttpExchange {
-  const { timeoutMs, basePath } = options;
+  const { timeoutMs, basePath, maxBodyBytes } = options;
   const pool = new Pool(options.origin, {
     connections: options.connections,
     keepAliveTimeout: 30_000,
@@ -54,8 +57,25 @@ export function createHttpExchange(options: HttpExchangeOptions): HttpExchange {
         body: request.body ?? null,
         signal: controller.signal,
       });
-      const text = await response.body.text();
-      return { kind: 'response', status: response.statusCode, headers: response.headers, text };
+      const status = response.statusCode;
+      const { headers } = response;
+      const declaredBytes = declaredLength(headers);
+      if (declaredBytes !== undefined && declaredBytes > maxBodyBytes) {
+        // Refused before reading a byte: destroying the body closes the connection.
+        response.body.destroy();
+        return { kind: 'too-large', status, headers, limitBytes: maxBodyBytes, declaredBytes };
+      }
+      const text = await readCapped(response.body, maxBodyBytes);
+      if (text === undefined) {
+        return {
+          kind: 'too-large',
+          status,
+          headers,
+          limitBytes: maxBodyBytes,
+          declaredBytes: undefined,
+        };
+      }
+      return { kind: 'response', status, headers, text };
     } catch (error) {
       if (isTimedOut) return { kind: 'timeout' };
       if (isAborted(signal)) return { kind: 'aborted' };
@@ -72,6 +92,25 @@ export function createHttpExchange(options: HttpExchangeOptions): HttpExchange {
       await pool.close();
     },
   };
+}
+
+/**
+ * Reads a body as UTF-8 (a leading BOM dropped, as undici's `text()` does), counting bytes as
+ * they arrive; undefined, with the stream destroyed, as soon as the count passes `maxBytes`.
+ */
+async function readCapped(body: Readable, maxBytes: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    received += buffer.length;
+    if (received > maxBytes) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(buffer);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, received));
 }
 
 // A function, not a property read, so that TypeScript does not keep a narrowing across awaits.

@@ -25,6 +25,12 @@ export interface RecordedRequest {
   remotePort: number | undefined;
   /** Becomes true when the client closes the connection before the response is complete. */
   closedByClient: boolean;
+  /** Body bytes the fake has written so far (the socket may hold some the client never read). */
+  bodyBytesSent: number;
+  /** Becomes true once the response is complete or its connection closed. */
+  isFinished: boolean;
+  /** The requests in flight (not finished) when this one arrived, itself included. */
+  inFlightAtArrival: readonly RecordedRequest[];
 }
 
 /**
@@ -40,6 +46,13 @@ export interface ScriptedResponse {
   delayMs?: number;
   hang?: boolean;
   destroy?: boolean;
+  /**
+   * A large body written in 64 KiB chunks as fast as the client reads (backpressure honoured),
+   * until `totalBytes` or until the client closes. `declareLength` sends a `content-length`.
+   */
+  stream?: { totalBytes: number; declareLength?: boolean };
+  /** Headers at once, then `text` one byte every `intervalMs`, until done or the client closes. */
+  drip?: { text: string; intervalMs: number };
 }
 
 export type FakeHandler = (
@@ -73,6 +86,8 @@ export interface FakeUpstream {
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Resolves once `predicate()` holds; rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Requests whose response is neither complete nor closed, optionally only those matching. */
+  inFlight(predicate?: (request: RecordedRequest) => boolean): RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -119,9 +134,14 @@ export async function startFakeUpstream(
         receivedAtMs: performance.now(),
         remotePort: req.socket.remotePort,
         closedByClient: false,
+        bodyBytesSent: 0,
+        isFinished: false,
+        inFlightAtArrival: [],
       };
       requests.push(recorded);
+      recorded.inFlightAtArrival = requests.filter((request) => !request.isFinished);
       res.on('close', () => {
+        recorded.isFinished = true;
         if (!res.writableFinished) recorded.closedByClient = true;
       });
       void answer(recorded, res);
@@ -150,6 +170,14 @@ export async function startFakeUpstream(
       });
     }
     if (res.destroyed) return;
+    if (response.stream !== undefined) {
+      await streamBody(request, res, response, response.stream);
+      return;
+    }
+    if (response.drip !== undefined) {
+      await dripBody(request, res, response, response.drip);
+      return;
+    }
     const isRaw = typeof response.body === 'string';
     const text =
       response.body === undefined
@@ -162,7 +190,67 @@ export async function startFakeUpstream(
       headers['content-type'] = isRaw ? 'text/plain' : 'application/json';
     }
     res.writeHead(response.status ?? 200, headers);
+    request.bodyBytesSent = Buffer.byteLength(text);
     res.end(text);
+  }
+
+  async function streamBody(
+    request: RecordedRequest,
+    res: ServerResponse,
+    response: ScriptedResponse,
+    stream: { totalBytes: number; declareLength?: boolean },
+  ): Promise<void> {
+    const { totalBytes, declareLength } = stream;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...response.headers,
+    };
+    if (declareLength === true) headers['content-length'] = String(totalBytes);
+    res.writeHead(response.status ?? 200, headers);
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    while (request.bodyBytesSent < totalBytes && !res.destroyed) {
+      const size = Math.min(chunk.length, totalBytes - request.bodyBytesSent);
+      request.bodyBytesSent += size;
+      if (!res.write(chunk.subarray(0, size))) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    if (!res.destroyed) res.end();
+  }
+
+  async function dripBody(
+    request: RecordedRequest,
+    res: ServerResponse,
+    response: ScriptedResponse,
+    drip: { text: string; intervalMs: number },
+  ): Promise<void> {
+    res.writeHead(response.status ?? 200, {
+      'content-type': 'application/json',
+      ...response.headers,
+    });
+    res.flushHeaders();
+    const bytes = Buffer.from(drip.text);
+    for (const byte of bytes) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resolve();
+        }, drip.intervalMs);
+        timers.add(timer);
+      });
+      if (res.destroyed) return;
+      res.write(Buffer.of(byte));
+      request.bodyBytesSent += 1;
+    }
+    res.end();
   }
 
   function pickHandler(request: RecordedRequest): FakeHandler {
@@ -198,6 +286,8 @@ export async function startFakeUpstream(
       return requests;
     },
     waitFor: (predicate, timeoutMs = 5_000) => waitUntil(predicate, timeoutMs, 'the condition'),
+    inFlight: (predicate = () => true) =>
+      requests.filter((request) => !request.isFinished && predicate(request)),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
@@ -355,4 +445,63 @@ export function jobListBody(
 /** A 207 bulk-get body; each id maps to its item (a job or an error entry). */
 export function bulkBody(results: Readonly<Record<string, unknown>>): ScriptedResponse {
   return { status: 207, body: { results } };
+}
+
+/** Sizes of the metric maps of {@link jobWithMetrics}. */
+export interface MetricSizes {
+  /** Segment ids: entries of `segments` and keys of the three per-segment maps. */
+  segments: number;
+  /** Namespaces per segment in `segmentedProfileByNamespaceCounter`. @default 3 */
+  namespaces?: number;
+  /** Keys of `totalProfilesByMergePolicy`. @default 1 */
+  mergePolicies?: number;
+}
+
+/**
+ * A finished job (via {@link sampleJob}) evaluating `sizes.segments` definitions, with every
+ * metric map filled to the given sizes: what a large org's job looks like, or an attack on the
+ * gateway's work per operation when the sizes are huge.
+ */
+export function jobWithMetrics(
+  sizes: MetricSizes,
+  overrides: Record<string, unknown> = {},
+  tenant: Pick<Tenant, 'orgId' | 'sandboxName'> = fakeTenant(),
+): Record<string, unknown> {
+  const namespaceCodes = Array.from({ length: sizes.namespaces ?? 3 }, (_, index) =>
+    index === 0 ? 'ECID' : `ns${index}`,
+  );
+  const segments: Record<string, unknown>[] = [];
+  const counter: Record<string, number> = {};
+  const byNamespace: Record<string, Record<string, number>> = {};
+  const byStatus: Record<string, Record<string, number>> = {};
+  for (let index = 0; index < sizes.segments; index++) {
+    const segmentId = `segment-${index}`;
+    segments.push({ segmentId });
+    counter[segmentId] = index;
+    const namespaces: Record<string, number> = {};
+    for (const code of namespaceCodes) namespaces[code] = index;
+    byNamespace[segmentId] = namespaces;
+    byStatus[segmentId] = { realized: index, exited: 1 };
+  }
+  const byMergePolicy: Record<string, number> = {};
+  for (let index = 0; index < (sizes.mergePolicies ?? 1); index++) {
+    byMergePolicy[`merge-policy-${index}`] = index;
+  }
+  return sampleJob(
+    {
+      status: 'SUCCEEDED',
+      segments,
+      metrics: {
+        totalTime: { startTimeInMs: 1_573_203_617_195, endTimeInMs: 1_573_204_395_000 },
+        profileSegmentationTime: {},
+        totalProfiles: sizes.segments * 10,
+        segmentedProfileCounter: counter,
+        segmentedProfileByNamespaceCounter: byNamespace,
+        segmentedProfileByStatusCounter: byStatus,
+        totalProfilesByMergePolicy: byMergePolicy,
+      },
+      ...overrides,
+    },
+    tenant,
+  );
 }
