@@ -25,6 +25,11 @@ export interface SegmentationServiceOptions extends Omit<EmulatorConfig, 'seedDe
   seedDemo?: boolean | undefined;
   /** Profiles evaluated between yields to the event loop. @default 2000 */
   evaluationChunkProfiles?: number | undefined;
+  /**
+   * Work units between yields of an evaluation (one per predicate call, plus a character
+   * comparison or bit-vector step of `like` each). @default 5_000_000
+   */
+  evaluationSliceWork?: number | undefined;
   /** Called after each evaluation slice of a job (for tests and diagnostics). */
   onEvaluationProgress?: ((progress: EvaluationProgress) => void) | undefined;
   /** Largest `POST /emulator/profiles` body. @default 50 MiB */
@@ -80,6 +85,7 @@ export function createSegmentationService(
       stepMs: options.stepMs,
       logger,
       chunkProfiles: options.evaluationChunkProfiles,
+      sliceWork: options.evaluationSliceWork,
       onEvaluationProgress: options.onEvaluationProgress,
     });
     const router = createRouter([

@@ -5,6 +5,7 @@
 import type { DefinitionDocument, SegmentExpression } from './definition-document.ts';
 import { endedMetrics, type JobDocument, type JobErrorEntry, withStatus } from './job-document.ts';
 import { type StagedMemberships, stageMemberships } from './membership-drafts.ts';
+import { createWorkMeter, type WorkMeter } from './pql/work-meter.ts';
 import type { ProfileCache } from './profile-cache.ts';
 import {
   buildMetrics,
@@ -16,8 +17,14 @@ import {
 import type { ServiceLogger } from './service-logger.ts';
 import type { JobRecord, SegmentationStore } from './store.ts';
 
-/** Turns a definition's expression into a predicate; throws when the PQL does not compile. */
-export type ExpressionCompiler = (expression: SegmentExpression) => {
+/**
+ * Turns a definition's expression into a predicate; throws when the PQL does not compile. The
+ * predicate adds the work of its expensive matchers to `meter`, when given one.
+ */
+export type ExpressionCompiler = (
+  expression: SegmentExpression,
+  meter?: WorkMeter,
+) => {
   evaluate(profile: unknown): boolean;
 };
 
@@ -37,6 +44,8 @@ export interface JobRunnerOptions {
   logger: ServiceLogger;
   /** Profiles evaluated between yields to the event loop. @default 2000 */
   chunkProfiles?: number | undefined;
+  /** Work units (see `evaluateSegments`) between yields to the event loop. @default 5_000_000 */
+  sliceWork?: number | undefined;
   onEvaluationProgress?: ((progress: EvaluationProgress) => void) | undefined;
   /** @default Date.now */
   now?: (() => number) | undefined;
@@ -182,10 +191,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return record.definitionIds.map((id) => found.get(id) as DefinitionDocument);
   }
 
-  function compileAll(definitions: readonly DefinitionDocument[]): SegmentPredicate[] {
+  function compileAll(
+    definitions: readonly DefinitionDocument[],
+    meter: WorkMeter,
+  ): SegmentPredicate[] {
     return definitions.map((definition) => {
       try {
-        const compiled = options.compile(definition.expression);
+        const compiled = options.compile(definition.expression, meter);
         return {
           id: definition.id,
           mergePolicyId: definition.mergePolicyId,
@@ -204,7 +216,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   async function evaluate(record: JobRecord, job: ActiveJob): Promise<FinishPlan | undefined> {
     try {
       const definitions = resolveDefinitions(record);
-      const predicates = compileAll(definitions);
+      const meter = createWorkMeter();
+      const predicates = compileAll(definitions, meter);
       const profiles = await options.profiles.get(record.scope);
       const shouldStop = () => isStopped || job.cancelled;
       const outcome: EvaluationOutcome = await evaluateSegments({
@@ -212,6 +225,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         segments: predicates,
         shouldStop,
         chunkProfiles: options.chunkProfiles,
+        meter,
+        maxSliceWork: options.sliceWork,
         onProgress: (processedProfiles, totalProfiles) =>
           options.onEvaluationProgress?.({
             jobId: record.doc.id,

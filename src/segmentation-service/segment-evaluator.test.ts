@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createWorkMeter } from './pql/work-meter.ts';
 import type { CachedProfile } from './profile-cache.ts';
 import { buildMetrics, countMembershipChanges, evaluateSegments } from './segment-evaluator.ts';
 
@@ -62,6 +63,42 @@ describe('evaluateSegments', () => {
     });
     expect(seen).toEqual([4, 8, 10]);
   });
+
+  // A predicate reports its work to the meter; a slice ends once the work passes the budget, so
+  // a few expensive profiles get their own slices while cheap ones share a large one.
+  it.each([
+    // [profiles, work units per profile, slice work budget, fewest slices]
+    [30, 1_000, 2_500, 10],
+    [30, 10_000, 2_500, 30],
+    [12, 0, 2_500, 1],
+  ])(
+    '%i profiles of %i units each with a budget of %i take at least %i slices',
+    async (count, unitsPerProfile, maxSliceWork, fewestSlices) => {
+      const meter = createWorkMeter();
+      let slices = 0;
+      const outcome = await evaluateSegments({
+        profiles: profiles.concat(profiles, profiles).slice(0, count),
+        segments: [
+          {
+            id: 's',
+            mergePolicyId: 'mp',
+            evaluate: () => {
+              meter.units += unitsPerProfile;
+              return true;
+            },
+          },
+        ],
+        meter,
+        maxSliceWork,
+        onProgress: () => {
+          slices += 1;
+        },
+      });
+      expect(outcome.kind).toBe('done');
+      expect(slices).toBeGreaterThanOrEqual(fewestSlices);
+      expect(slices).toBeLessThanOrEqual(count);
+    },
+  );
 
   it('stops at the next slice when asked', async () => {
     let slices = 0;

@@ -1,8 +1,9 @@
 // Evaluates compiled segment predicates over a tenant's profiles in small slices, yielding to the
-// event loop between them, and turns the result into job metrics. It neither compiles PQL nor
-// reads or writes storage.
+// event loop between them (by profiles, work done and time), and turns the result into job
+// metrics. It neither compiles PQL nor reads or writes storage.
 
 import { closedWindow, type JobMetrics } from './job-document.ts';
+import type { WorkMeter } from './pql/work-meter.ts';
 import type { CachedProfile } from './profile-cache.ts';
 
 /** A definition ready to run: its compiled PQL as a predicate. */
@@ -21,6 +22,15 @@ export interface EvaluateOptions {
   chunkProfiles?: number | undefined;
   /** A slice also ends once it has run this long, so many definitions cannot stall the loop. @default 15 */
   maxSliceMs?: number | undefined;
+  /** The meter the predicates were compiled with; its units count toward `maxSliceWork`. */
+  meter?: WorkMeter | undefined;
+  /**
+   * A slice also ends, after the profile in hand, once the predicates have done this much work:
+   * one unit per predicate call plus what they add to `meter` (a character comparison or a
+   * bit-vector step each), so expensive patterns yield every few profiles, or every profile.
+   * @default 5_000_000 (about 10 ms)
+   */
+  maxSliceWork?: number | undefined;
   /** Called after each slice. */
   onProgress?: ((processedProfiles: number, totalProfiles: number) => void) | undefined;
 }
@@ -53,11 +63,14 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 // Reading the clock every profile would cost more than the check is worth.
 const CLOCK_CHECK_EVERY = 16;
+const DEFAULT_MAX_SLICE_WORK = 5_000_000;
 
 export async function evaluateSegments(options: EvaluateOptions): Promise<EvaluationOutcome> {
   const { profiles, segments } = options;
   const chunkProfiles = Math.max(1, options.chunkProfiles ?? 2000);
   const maxSliceMs = options.maxSliceMs ?? 15;
+  const maxSliceWork = options.maxSliceWork ?? DEFAULT_MAX_SLICE_WORK;
+  const meter = options.meter ?? { units: 0 };
   const results: SegmentResult[] = segments.map((segment) => ({
     id: segment.id,
     mergePolicyId: segment.mergePolicyId,
@@ -70,6 +83,8 @@ export async function evaluateSegments(options: EvaluateOptions): Promise<Evalua
   while (index < profiles.length) {
     if (options.shouldStop?.() === true) return { kind: 'stopped', processedProfiles: index };
     const sliceStart = performance.now();
+    const workAtStart = meter.units;
+    let calls = 0;
     const sliceEnd = Math.min(profiles.length, index + chunkProfiles);
     for (; index < sliceEnd; index++) {
       const profile = profiles[index] as CachedProfile;
@@ -88,7 +103,11 @@ export async function evaluateSegments(options: EvaluateOptions): Promise<Evalua
           result.byNamespace[namespace] = (result.byNamespace[namespace] ?? 0) + 1;
         }
       }
-      if (index % CLOCK_CHECK_EVERY === 0 && performance.now() - sliceStart >= maxSliceMs) {
+      calls += segments.length;
+      if (
+        calls + meter.units - workAtStart >= maxSliceWork ||
+        (index % CLOCK_CHECK_EVERY === 0 && performance.now() - sliceStart >= maxSliceMs)
+      ) {
         index += 1;
         break;
       }

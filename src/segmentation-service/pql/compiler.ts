@@ -12,6 +12,8 @@ import {
 } from './ast.ts';
 import { expectedError } from './errors.ts';
 import { createLikeMatcher } from './like-pattern.ts';
+import { MAX_LIKE_PATTERN_LENGTH } from './limits.ts';
+import { createWorkMeter, type WorkMeter } from './work-meter.ts';
 
 /** Whether a profile qualifies; may throw on hostile input, which the caller catches. */
 export type Predicate = (profile: unknown) => boolean;
@@ -132,8 +134,11 @@ function plainTest(test: StringTest, value: string, needle: string): boolean {
   return test === 'startsWith' ? value.startsWith(needle) : value.endsWith(needle);
 }
 
-/** Compiles a checked AST; throws PqlError naming the node that does not fit. */
-export function compileTree(root: PqlNode): CompiledTree {
+/**
+ * Compiles a checked AST; throws PqlError naming the node that does not fit. Matchers whose cost
+ * grows with the data (`like`) add their work to `meter`.
+ */
+export function compileTree(root: PqlNode, meter: WorkMeter = createWorkMeter()): CompiledTree {
   const fields = new Set<string>();
 
   function expectArity(node: CallNode, min: number, max: number): void {
@@ -320,7 +325,14 @@ export function compileTree(root: PqlNode): CompiledTree {
     if (pattern.kind !== 'literal' || typeof pattern.value !== 'string') {
       throw expectedError('a string literal pattern for like', pattern.at, describeNode(pattern));
     }
-    const matches = createLikeMatcher(pattern.value);
+    if (pattern.value.length > MAX_LIKE_PATTERN_LENGTH) {
+      throw expectedError(
+        `a like pattern of at most ${MAX_LIKE_PATTERN_LENGTH} characters`,
+        pattern.at,
+        `${pattern.value.length} characters`,
+      );
+    }
+    const matches = createLikeMatcher(pattern.value, meter);
     return (profile) => {
       const value = read(profile);
       return typeof value === 'string' && matches(value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePql, PqlError } from './index.ts';
+import { compilePql, createWorkMeter, PqlError } from './index.ts';
 import { toPqlJson } from './print.ts';
 import { parsePqlText } from './text-parser.ts';
 
@@ -376,6 +376,30 @@ describe('compilePql', () => {
     const compile = () => compilePql(expression as { format: string; value: string });
     expect(compile).toThrow(PqlError);
     expect(compile).toThrow(message);
+  });
+
+  it.each([
+    [`x like "${'a'.repeat(1_000)}"`, undefined],
+    [
+      `x like "${'a'.repeat(1_001)}"`,
+      'expected a like pattern of at most 1000 characters at 7, but got 1001 characters',
+    ],
+    [
+      `x.like("%${'_'.repeat(5_000)}")`,
+      'expected a like pattern of at most 1000 characters at 7, but got 5001 characters',
+    ],
+  ])('bounds the like pattern: %#', (value, message) => {
+    const compile = () => compilePql({ format: 'pql/text', value });
+    if (message === undefined) expect(compile).not.toThrow();
+    else expect(compile).toThrow(message);
+  });
+
+  it('adds the work of like to the meter it is given', () => {
+    const meter = createWorkMeter();
+    const compiled = compilePql({ format: 'pql/text', value: 'x like "a%b_c%d"' }, meter);
+    expect(compiled.evaluate({ x: 'a'.repeat(1_000) })).toBe(false);
+    expect(meter.units).toBeGreaterThanOrEqual(1_000);
+    expect(meter.units).toBeLessThanOrEqual(3_000);
   });
 
   it('compiles the documented pql/json shape', () => {

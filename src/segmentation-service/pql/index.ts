@@ -7,7 +7,10 @@ import { PqlError } from './errors.ts';
 import { parsePqlJson } from './json-parser.ts';
 import { parsePqlText } from './text-parser.ts';
 
+import type { WorkMeter } from './work-meter.ts';
+
 export { PqlError } from './errors.ts';
+export { createWorkMeter, type WorkMeter } from './work-meter.ts';
 
 /** The formats a segment definition's `expression.format` may name. */
 export const PQL_FORMATS = ['pql/text', 'pql/json'] as const;
@@ -60,9 +63,11 @@ function parse(expression: PqlExpression): PqlNode {
  *
  * @throws {PqlError} naming what was expected and where: `position` for `pql/text`,
  * `path` for `pql/json`.
+ * @param meter counts the work of matchers whose cost grows with the data (`like`), so a caller
+ * can yield to the event loop by work done.
  */
-export function compilePql(expression: PqlExpression): CompiledPql {
-  const { predicate, fields } = compileTree(parse(expression));
+export function compilePql(expression: PqlExpression, meter?: WorkMeter): CompiledPql {
+  const { predicate, fields } = compileTree(parse(expression), meter);
   return {
     evaluate(profile: unknown): boolean {
       try {

@@ -12,3 +12,10 @@ export const MAX_DEPTH = 200;
 
 /** Most segments in one field path (`a.b.c` has three). */
 export const MAX_PATH_SEGMENTS = 32;
+
+/**
+ * Longest `like` pattern accepted, in characters. Matching is linear in the value's length, but
+ * a part holding `_` costs one step per 32 pattern characters per value character, so this
+ * bounds the work per value character.
+ */
+export const MAX_LIKE_PATTERN_LENGTH = 1_000;
