@@ -98,6 +98,19 @@ export interface SubscriptionLimits {
   maxPerConnection: number;
   /** @default 1000 */
   maxPerTenant: number;
+  /**
+   * Bytes that may wait unsent on one WebSocket (its `bufferedAmount`) or SSE response; past it
+   * the WebSocket is closed with 4503, the SSE stream ended. @default 1048576
+   */
+  maxBufferedBytes: number;
+  /** Messages per second one WebSocket may send, after a burst; past it: close 4008. @default 50 */
+  messageRate: number;
+  /** Messages one WebSocket may send at once before `messageRate` applies. @default 100 */
+  messageBurst: number;
+  /** Interval of the SSE comment ping (`:`); 0 turns it off. @default 12000 */
+  sseKeepAliveMs: number;
+  /** An SSE response whose writes have not drained for this long is ended. @default 30000 */
+  sseWriteDeadlineMs: number;
 }
 
 export interface GatewayConfig {
@@ -167,6 +180,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       WS_MAX_PAYLOAD_BYTES: intVar(65_536, 1_024, 100_000_000),
       SUBSCRIPTIONS_PER_CONNECTION: intVar(20, 1, 10_000),
       SUBSCRIPTIONS_PER_TENANT: intVar(1_000, 1, 1_000_000),
+      WS_MAX_BUFFERED_BYTES: intVar(1_048_576, 1_024, 1_073_741_824),
+      WS_MESSAGE_RATE: intVar(50, 1, 100_000),
+      WS_MESSAGE_BURST: intVar(100, 1, 100_000),
+      SSE_KEEP_ALIVE_MS: intVar(12_000, 0, 600_000),
+      SSE_WRITE_DEADLINE_MS: intVar(30_000, 100, 600_000),
       ALLOWED_ORIGINS: listVar(),
       REDIS_URL: optionalString(),
       SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
@@ -213,6 +231,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
       maxPerConnection: e.SUBSCRIPTIONS_PER_CONNECTION,
       maxPerTenant: e.SUBSCRIPTIONS_PER_TENANT,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      messageRate: e.WS_MESSAGE_RATE,
+      messageBurst: e.WS_MESSAGE_BURST,
+      sseKeepAliveMs: e.SSE_KEEP_ALIVE_MS,
+      sseWriteDeadlineMs: e.SSE_WRITE_DEADLINE_MS,
     },
     allowedOrigins: e.ALLOWED_ORIGINS,
     redisUrl: e.REDIS_URL,

@@ -8,7 +8,7 @@ import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } fro
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
 import { schema } from '../schema/index.ts';
-import { createSubscriptionQuota } from '../services/subscription-quota.ts';
+import { createSubscriptionQuota, type SubscriptionQuota } from '../services/subscription-quota.ts';
 import type { TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import type { Watcher } from '../watcher/index.ts';
@@ -85,6 +85,8 @@ export interface App {
   readonly webSocket: WebSocketTransport;
   /** Subscription events executed vs. answered from another subscriber's result. */
   readonly sharedExecution: SharedExecutionStats;
+  /** Open subscriptions per tenant, over WebSocket and SSE (read-only: for stats and tests). */
+  readonly subscriptionQuota: Pick<SubscriptionQuota, 'count'>;
   // biome-ignore lint/suspicious/noExplicitAny: the yoga instance is shared with transports that do not know the context types
   readonly yoga: YogaServerInstance<any, any>;
 }
@@ -224,6 +226,7 @@ export function buildApp(options: BuildAppOptions): App {
     yoga,
     webSocket,
     sharedExecution,
+    subscriptionQuota,
     onStop(callback) {
       stopCallbacks.push(callback);
     },

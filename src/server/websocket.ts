@@ -1,15 +1,18 @@
 // graphql-ws (graphql-transport-ws) on the gateway's HTTP server and path. Every operation runs
 // through yoga's envelope, so WebSocket and HTTP share schema, plugins, context and masking.
-// It owns the socket-level rules (origin, init timeout, frame size, caps), nothing GraphQL-level;
-// subscription results may skip graphql-ws's per-message path (see websocket-fan-out.ts).
+// It owns the upgrade rules (origin, path) and the graphql-ws hooks; each socket is served, bounded
+// and its operations' lifetime kept by websocket-socket.ts. Results may skip graphql-ws's
+// per-message path (see websocket-fan-out.ts).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { handleProtocols, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { DirectResultSink } from './result-stream.ts';
 import { createFrameWriter, createNextFrameSink } from './websocket-fan-out.ts';
+import { never, type Operation, type SocketOperations } from './websocket-operations.ts';
+import { type SocketExtra, serveSocket } from './websocket-socket.ts';
 
 export interface WebSocketOptions {
   /** Path served, the same as HTTP GraphQL. @default '/graphql' */
@@ -22,6 +25,12 @@ export interface WebSocketOptions {
   maxPayloadBytes: number;
   /** Open operations per socket (the per-tenant cap is the subscription service's). @default 20 */
   maxPerConnection: number;
+  /** Bytes that may wait unsent on one socket; past it the socket is closed with 4503. @default 1048576 */
+  maxBufferedBytes: number;
+  /** Messages per second one socket may send after a burst; past it the socket is closed with 4008. @default 50 */
+  messageRate: number;
+  /** Messages one socket may send at once before the rate applies. @default 100 */
+  messageBurst: number;
   /** Origins allowed to open a socket; empty allows any (and requests with no Origin). */
   allowedOrigins: readonly string[];
   /**
@@ -49,13 +58,15 @@ export interface WebSocketTransport {
 /** RFC 6455 close code for a server going down. */
 const GOING_AWAY = 1001;
 
-interface ExtraState {
-  subscriptions: number;
-}
-
 type Enveloped = ReturnType<YogaServerInstance<object, object>['getEnveloped']>;
 type EnvelopedArgs = ExecutionArgs & {
-  rootValue: { execute: Enveloped['execute']; subscribe: Enveloped['subscribe'] };
+  rootValue: {
+    execute: Enveloped['execute'];
+    subscribe: Enveloped['subscribe'];
+    /** The generation of the client's id this execution belongs to. */
+    operation: Operation;
+    operations: SocketOperations;
+  };
 };
 
 /** Attaches graphql-ws to `server` for upgrades on `path`. */
@@ -66,9 +77,97 @@ export function attachWebSocket(
   options: WebSocketOptions,
 ): WebSocketTransport {
   const path = options.path ?? '/graphql';
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
-  const states = new WeakMap<object, ExtraState>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayloadBytes,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+  });
   const frames = createFrameWriter();
+
+  const protocol = makeServer<Record<string, unknown> | undefined, SocketExtra>({
+    connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+    execute: async (args) => {
+      const { rootValue } = args as EnvelopedArgs;
+      const result = await rootValue.execute(args);
+      return settle(rootValue, result);
+    },
+    subscribe: async (args) => {
+      const { rootValue } = args as EnvelopedArgs;
+      const result = await rootValue.subscribe(args);
+      return settle(rootValue, result);
+    },
+    onConnect: (ctx) => {
+      try {
+        options.authenticate(ctx.connectionParams);
+        return true;
+      } catch (error) {
+        options.onWarning?.('websocket connection refused', {
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        return false;
+      }
+    },
+    onSubscribe: async (ctx, id, payload) => {
+      const { operations } = ctx.extra;
+      // The socket registered this generation just before graphql-ws called here, synchronously.
+      const operation = operations.active(id);
+      if (operation === undefined) return never();
+      operation.payload = payload;
+      if (operations.size > options.maxPerConnection) {
+        operations.end(operation);
+        return [connectionCapError(options.maxPerConnection)];
+      }
+      const enveloped = yoga.getEnveloped({
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        connectionParams: ctx.connectionParams,
+        params: payload,
+      });
+      let document: ReturnType<Enveloped['parse']>;
+      try {
+        document = enveloped.parse(payload.query);
+      } catch (error) {
+        operations.end(operation);
+        return [asGraphQLError(error)];
+      }
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length > 0) {
+        operations.end(operation);
+        return errors;
+      }
+      const contextValue = await enveloped.contextFactory();
+      // Completed (or the socket closed) meanwhile: graphql-ws must not hear of it again, as
+      // the id may already name a newer subscription.
+      if (operation.isEnded) return never();
+      if (
+        options.directSinks !== undefined &&
+        getOperationAST(document, payload.operationName)?.operation === 'subscription'
+      ) {
+        options.directSinks.set(
+          contextValue,
+          createNextFrameSink(frames, ctx.extra.frames, ctx.extra.transport, id),
+        );
+      }
+      const args: EnvelopedArgs = {
+        schema: enveloped.schema,
+        operationName: payload.operationName ?? null,
+        document,
+        variableValues: payload.variables ?? null,
+        contextValue,
+        rootValue: {
+          execute: enveloped.execute,
+          subscribe: enveloped.subscribe,
+          operation,
+          operations,
+        },
+      };
+      return args;
+    },
+    onComplete: (ctx, id, payload) => ctx.extra.operations.finished(id, payload),
+    onError: (ctx, id, payload) => {
+      ctx.extra.operations.finished(id, payload);
+    },
+  });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -79,106 +178,44 @@ export function attachWebSocket(
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       wss.emit('connection', ws, request);
-      // graphql-ws reports a socket error (e.g. a frame over maxPayload) on stderr with its stack,
-      // once per frame a client cares to send. ws has already closed the socket with the right
-      // code by then, so the error is only worth a warning in the structured log.
-      ws.removeAllListeners('error');
-      ws.on('error', (error: Error & { code?: string }) => {
-        options.onWarning?.('websocket error', { reason: error.message, code: error.code });
+      serveSocket(protocol, ws, request, {
+        keepAliveMs: options.keepAliveMs,
+        maxBufferedBytes: options.maxBufferedBytes,
+        messageRate: options.messageRate,
+        messageBurst: options.messageBurst,
+        onWarning: options.onWarning,
       });
     });
   };
   server.on('upgrade', onUpgrade);
-
-  const stateOf = (extra: object): ExtraState => {
-    let state = states.get(extra);
-    if (!state) {
-      state = { subscriptions: 0 };
-      states.set(extra, state);
-    }
-    return state;
-  };
-  const release = (state: ExtraState) => {
-    if (state.subscriptions > 0) state.subscriptions--;
-  };
-
-  const disposable = useServer(
-    {
-      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
-      execute: (args) => (args as EnvelopedArgs).rootValue.execute(args),
-      subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args),
-      onConnect: (ctx) => {
-        try {
-          options.authenticate(ctx.connectionParams);
-          return true;
-        } catch (error) {
-          options.onWarning?.('websocket connection refused', {
-            reason: error instanceof Error ? error.message : String(error),
-          });
-          return false;
-        }
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        const state = stateOf(ctx.extra);
-        if (state.subscriptions >= options.maxPerConnection) {
-          return [connectionCapError(options.maxPerConnection)];
-        }
-        const enveloped = yoga.getEnveloped({
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          connectionParams: ctx.connectionParams,
-          params: payload,
-        });
-        let document: ReturnType<Enveloped['parse']>;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [asGraphQLError(error)];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const contextValue = await enveloped.contextFactory();
-        if (
-          options.directSinks !== undefined &&
-          getOperationAST(document, payload.operationName)?.operation === 'subscription'
-        ) {
-          // The upgrade request's socket is the TCP socket under the WebSocket.
-          options.directSinks.set(
-            contextValue,
-            createNextFrameSink(frames, ctx.extra.socket, ctx.extra.request.socket, id),
-          );
-        }
-        const args: EnvelopedArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue,
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        state.subscriptions++;
-        return args;
-      },
-      onComplete: (ctx) => release(stateOf(ctx.extra)),
-      onClose: (ctx) => {
-        const state = stateOf(ctx.extra);
-        // Subscriptions still open when the socket dies were not completed one by one.
-        while (state.subscriptions > 0) release(state);
-      },
-    },
-    wss,
-    options.keepAliveMs,
-  );
-
   return {
     socketCount: () => wss.clients.size,
     async close() {
       server.off('upgrade', onUpgrade);
       for (const client of wss.clients) client.close(GOING_AWAY, 'Server shutting down');
-      await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/**
+ * What graphql-ws gets back from an execution: a stream under the operation's lease, a result, or,
+ * for an operation that ended while it ran, nothing ever (its id may name a newer one by now).
+ */
+async function settle<T>(
+  rootValue: EnvelopedArgs['rootValue'],
+  result: T | AsyncIterable<T>,
+): Promise<T | AsyncIterableIterator<T>> {
+  const { operation, operations } = rootValue;
+  if (isAsyncIterable(result)) {
+    return operations.adopt(operation, result[Symbol.asyncIterator]());
+  }
+  if (operation.isEnded) return never();
+  return result;
+}
+
+function isAsyncIterable<T>(value: T | AsyncIterable<T>): value is AsyncIterable<T> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 function connectionCapError(maxPerConnection: number): GraphQLError {
