@@ -66,6 +66,13 @@ export interface UpstreamSettings {
    * a broken or hostile upstream sends. @default 16777216
    */
   maxBodyBytes: number;
+  /**
+   * Upstream calls of one tenant in flight at once, a quarter of the default pool, so a tenant
+   * whose upstream is slow holds at most that share of the connections. @default 16
+   */
+  maxConcurrencyPerTenant: number;
+  /** Calls of one tenant waiting for a slot; more fail fast with RATE_LIMITED. @default 256 */
+  maxQueuedPerTenant: number;
 }
 
 export interface GraphqlLimits {
@@ -83,6 +90,11 @@ export interface GraphqlLimits {
   maxCost: number;
   /** @default 100000 */
   maxBodyBytes: number;
+  /**
+   * List items (segments, metric entries, namespaces, errors) one execution may resolve from
+   * upstream-sized data; checked while resolving. @default 20000
+   */
+  maxResolvedItems: number;
 }
 
 export interface SubscriptionLimits {
@@ -157,6 +169,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       UPSTREAM_BREAKER_COOLDOWN_MS: intVar(10_000, 1, 600_000),
       BULK_GET_MAX_IDS: intVar(100, 1, 100),
       UPSTREAM_MAX_BODY_BYTES: intVar(16 * 1024 * 1024, 65_536, 1024 * 1024 * 1024),
+      UPSTREAM_MAX_CONCURRENCY_PER_TENANT: intVar(16, 1, 10_000),
+      UPSTREAM_MAX_QUEUED_PER_TENANT: intVar(256, 0, 100_000),
       POLL_INTERVAL_MS: intVar(2_000, 10, 3_600_000),
       AUTH_MODE: optionalString(),
       AEP_ACCESS_TOKEN: optionalString(),
@@ -175,14 +189,15 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       GRAPHQL_MAX_TOKENS: intVar(2_000, 10, 1_000_000),
       GRAPHQL_MAX_COST: intVar(5_000, 1, 10_000_000),
       GRAPHQL_MAX_BODY_BYTES: intVar(100_000, 1_024, 100_000_000),
+      GRAPHQL_MAX_RESOLVED_ITEMS: intVar(20_000, 1, 100_000_000),
       WS_CONNECTION_INIT_TIMEOUT_MS: intVar(3_000, 100, 600_000),
       WS_KEEP_ALIVE_MS: intVar(12_000, 0, 600_000),
       WS_MAX_PAYLOAD_BYTES: intVar(65_536, 1_024, 100_000_000),
       SUBSCRIPTIONS_PER_CONNECTION: intVar(20, 1, 10_000),
       SUBSCRIPTIONS_PER_TENANT: intVar(1_000, 1, 1_000_000),
       WS_MAX_BUFFERED_BYTES: intVar(1_048_576, 1_024, 1_073_741_824),
-      WS_MESSAGE_RATE: intVar(50, 1, 100_000),
-      WS_MESSAGE_BURST: intVar(100, 1, 100_000),
+      WS_MESSAGE_RATE: intVar(50, 1, 1_000_000),
+      WS_MESSAGE_BURST: intVar(100, 1, 1_000_000),
       SSE_KEEP_ALIVE_MS: intVar(12_000, 0, 600_000),
       SSE_WRITE_DEADLINE_MS: intVar(30_000, 100, 600_000),
       ALLOWED_ORIGINS: listVar(),
@@ -212,6 +227,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       breakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
       bulkGetMaxIds: e.BULK_GET_MAX_IDS,
       maxBodyBytes: e.UPSTREAM_MAX_BODY_BYTES,
+      maxConcurrencyPerTenant: e.UPSTREAM_MAX_CONCURRENCY_PER_TENANT,
+      maxQueuedPerTenant: e.UPSTREAM_MAX_QUEUED_PER_TENANT,
     },
     emulator: isEmbedded ? loadEmulatorConfig(env) : undefined,
     auth,
@@ -223,6 +240,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxCost: e.GRAPHQL_MAX_COST,
       maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+      maxResolvedItems: e.GRAPHQL_MAX_RESOLVED_ITEMS,
     },
     subscriptions: {
       pollIntervalMs: e.POLL_INTERVAL_MS,

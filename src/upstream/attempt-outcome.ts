@@ -5,6 +5,7 @@ import { errorFromResponse, safeId } from './error-response.ts';
 import {
   type UpstreamError,
   UpstreamOutcomeUnknownError,
+  UpstreamRateLimitedError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from './errors.ts';
@@ -21,6 +22,10 @@ export type AttemptOutcome =
       declaredBytes: number | undefined;
     }
   | { kind: 'timeout' }
+  /** Never sent: the tenant's slots were all busy and its queue full. */
+  | { kind: 'queue-full'; active: number; queued: number; maxConcurrent: number; maxQueued: number }
+  /** Never sent: the attempt's deadline passed while it waited for one of the tenant's slots. */
+  | { kind: 'queue-timeout'; maxConcurrent: number }
   | { kind: 'aborted' }
   | { kind: 'network'; code: string | undefined; isConnectFailure: boolean; error: unknown };
 
@@ -71,7 +76,9 @@ export function networkOutcome(error: unknown): AttemptOutcome {
 
 /** What the per-tenant circuit breaker learns from an outcome. */
 export function breakerVerdict(outcome: AttemptOutcome): 'success' | 'failure' | 'neutral' {
-  if (outcome.kind === 'aborted') return 'neutral';
+  // Nothing reached the upstream: the gateway's own limits say nothing about its health.
+  if (outcome.kind === 'aborted' || outcome.kind === 'queue-full') return 'neutral';
+  if (outcome.kind === 'queue-timeout') return 'neutral';
   if (outcome.kind === 'network' && outcome.code === INVALID_REQUEST_CODE) return 'neutral';
   if (outcome.kind === 'response' && outcome.status < 500) return 'success';
   // An oversized answer says the upstream is there; it is no reason to fail the tenant fast.
@@ -141,6 +148,24 @@ export function declaredLength(headers: IncomingHttpHeaders): number | undefined
   const value = headerValue(headers, 'content-length');
   if (value === undefined || !/^\d{1,16}$/.test(value.trim())) return undefined;
   return Number(value.trim());
+}
+
+/** The error of an attempt that never got one of its tenant's slots. Never retried. */
+export function slotError(
+  outcome: Extract<AttemptOutcome, { kind: 'queue-full' } | { kind: 'queue-timeout' }>,
+  details: CallDetails,
+  timeoutMs: number,
+): UpstreamError {
+  if (outcome.kind === 'queue-full') {
+    return new UpstreamRateLimitedError(
+      `too many upstream calls for this tenant: ${outcome.active} in flight and ${outcome.queued} queued (UPSTREAM_MAX_CONCURRENCY_PER_TENANT=${outcome.maxConcurrent}, UPSTREAM_MAX_QUEUED_PER_TENANT=${outcome.maxQueued}); ${details.method} ${details.path} not sent, retry later`,
+      { ...details, retryAfterSeconds: 1 },
+    );
+  }
+  return new UpstreamTimeoutError(
+    `${details.method} ${details.path} waited ${timeoutMs} ms for one of this tenant's ${outcome.maxConcurrent} upstream slots (UPSTREAM_MAX_CONCURRENCY_PER_TENANT) and was not sent`,
+    details,
+  );
 }
 
 /** The error of a call its caller aborted. */

@@ -13,6 +13,7 @@ import {
   httpError,
   INVALID_REQUEST_CODE,
   secretsOf,
+  slotError,
   tooLargeError,
   transportError,
 } from './attempt-outcome.ts';
@@ -104,7 +105,14 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
         userAgent,
       );
       const startedMs = performance.now();
-      const outcome = await exchange({ method, pathWithQuery, headers, body, signal });
+      const outcome = await exchange({
+        method,
+        pathWithQuery,
+        headers,
+        body,
+        signal,
+        limitKey: tenant.key,
+      });
       report(
         {
           tenantKey: tenant.key,
@@ -154,6 +162,9 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
           retryAfterMs,
         );
         if (step === 'fail') throw failure;
+      } else if (outcome.kind === 'queue-full' || outcome.kind === 'queue-timeout') {
+        // Not sent: waiting in the queue again would only add to the tenant's backlog.
+        throw slotError(outcome, details, timeoutMs);
       } else if (outcome.kind === 'too-large') {
         // Asking again would read as much again: the answer is what it is.
         throw tooLargeError(outcome, details, sentRequestId);
@@ -206,6 +217,7 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
       },
       body: undefined,
       signal,
+      limitKey: undefined,
     });
     report(
       {
@@ -221,6 +233,9 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
     );
     if (outcome.kind === 'response' || outcome.kind === 'too-large') return;
     if (outcome.kind === 'aborted') throw abortedError(details, false);
+    if (outcome.kind === 'queue-full' || outcome.kind === 'queue-timeout') {
+      throw slotError(outcome, details, timeoutMs);
+    }
     throw transportError(outcome, details, sentRequestId, false, timeoutMs);
   }
 

@@ -52,6 +52,13 @@ export interface UpstreamClientOptions {
    * it is refused before reading. @default 16777216 (see `UPSTREAM_MAX_BODY_BYTES`)
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * Attempts of one tenant in flight at once, well under `connections`, so that one tenant's
+   * slow upstream cannot hold the shared pool. @default 16
+   */
+  maxConcurrencyPerTenant?: number | undefined;
+  /** Attempts of one tenant waiting for a slot; more fail fast with RATE_LIMITED. @default 256 */
+  maxQueuedPerTenant?: number | undefined;
   /** Consecutive failed exchanges (5xx, network, timeout) of one tenant that open its circuit. @default 5 */
   breakerThreshold?: number | undefined;
   /** How long an open circuit fails fast before one probe goes through. @default 10000 */
@@ -84,6 +91,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     timeoutMs,
     connections: options.connections ?? 64,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxConcurrencyPerTenant: options.maxConcurrencyPerTenant ?? 16,
+    maxQueuedPerTenant: options.maxQueuedPerTenant ?? 256,
   });
   const { call, ping } = createCallExecutor({
     exchange: http.exchange,

@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { type AttemptOutcome, declaredLength, networkOutcome } from './attempt-outcome.ts';
+import { createTenantLimiter } from './tenant-limiter.ts';
 
 export interface HttpExchangeOptions {
   /** Origin of the upstream, e.g. `https://platform.adobe.io`. */
@@ -15,6 +16,10 @@ export interface HttpExchangeOptions {
   connections: number;
   /** Largest body read, counted while reading; a larger one is cut off. */
   maxBodyBytes: number;
+  /** Attempts of one tenant in flight at once; the rest wait in its queue. */
+  maxConcurrencyPerTenant: number;
+  /** Attempts of one tenant waiting for a slot; beyond it an attempt is refused unsent. */
+  maxQueuedPerTenant: number;
 }
 
 export interface ExchangeRequest {
@@ -24,6 +29,8 @@ export interface ExchangeRequest {
   headers: Record<string, string>;
   body: string | undefined;
   signal: AbortSignal | undefined;
+  /** The tenant key whose slots the attempt takes; undefined: none (the readiness ping). */
+  limitKey: string | undefined;
 }
 
 export interface HttpExchange {
@@ -33,12 +40,21 @@ export interface HttpExchange {
 
 export function createHttpExchange(options: HttpExchangeOptions): HttpExchange {
   const { timeoutMs, basePath, maxBodyBytes } = options;
+  const limiter = createTenantLimiter({
+    maxConcurrent: options.maxConcurrencyPerTenant,
+    maxQueued: options.maxQueuedPerTenant,
+  });
   const pool = new Pool(options.origin, {
     connections: options.connections,
     keepAliveTimeout: 30_000,
     connect: { timeout: timeoutMs },
   });
 
+  /**
+   * One attempt under one deadline of `timeoutMs`, from queueing for a slot to the last byte of
+   * the body: undici's `bodyTimeout` only bounds the silence between two chunks, which a body
+   * dripping a byte at a time never breaks, while aborting the signal destroys the body too.
+   */
   async function exchange(request: ExchangeRequest): Promise<AttemptOutcome> {
     const { signal } = request;
     const controller = new AbortController();
@@ -48,8 +64,30 @@ export function createHttpExchange(options: HttpExchangeOptions): HttpExchange {
       controller.abort();
     }, timeoutMs);
     const onCallerAbort = () => controller.abort();
+    // A signal that aborted before this attempt (during a credential lookup) fires no event.
+    if (isAborted(signal)) controller.abort();
     signal?.addEventListener('abort', onCallerAbort, { once: true });
+    let release: (() => void) | undefined;
     try {
+      if (request.limitKey !== undefined) {
+        const slot = await limiter.acquire(request.limitKey, controller.signal);
+        if (!slot.ok) {
+          if (slot.reason === 'queue-full') {
+            return {
+              kind: 'queue-full',
+              active: slot.active,
+              queued: slot.queued,
+              maxConcurrent: options.maxConcurrencyPerTenant,
+              maxQueued: options.maxQueuedPerTenant,
+            };
+          }
+          if (isTimedOut) {
+            return { kind: 'queue-timeout', maxConcurrent: options.maxConcurrencyPerTenant };
+          }
+          return { kind: 'aborted' };
+        }
+        release = slot.release;
+      }
       const response = await pool.request({
         path: `${basePath}${request.pathWithQuery}`,
         method: request.method,
@@ -83,6 +121,8 @@ export function createHttpExchange(options: HttpExchangeOptions): HttpExchange {
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onCallerAbort);
+      // After the body is read or destroyed: the connection is free again.
+      release?.();
     }
   }
 
