@@ -51,12 +51,16 @@ export interface WebSocketOptions {
 export interface WebSocketTransport {
   /** Open sockets right now. */
   socketCount(): number;
+  /** Bytes waiting unsent across every socket right now (each at most `maxBufferedBytes`). */
+  bufferedBytes(): number;
   /** Closes every socket with 1001 (going away) and stops accepting upgrades. */
   close(): Promise<void>;
 }
 
 /** RFC 6455 close code for a server going down. */
 const GOING_AWAY = 1001;
+/** How long sockets get to finish closing at shutdown; one that does not read is cut then. */
+const SHUTDOWN_GRACE_MS = 1_000;
 
 type Enveloped = ReturnType<YogaServerInstance<object, object>['getEnveloped']>;
 type EnvelopedArgs = ExecutionArgs & {
@@ -190,10 +194,21 @@ export function attachWebSocket(
   server.on('upgrade', onUpgrade);
   return {
     socketCount: () => wss.clients.size,
+    bufferedBytes() {
+      let total = 0;
+      for (const client of wss.clients) total += client.bufferedAmount;
+      return total;
+    },
     async close() {
       server.off('upgrade', onUpgrade);
       for (const client of wss.clients) client.close(GOING_AWAY, 'Server shutting down');
+      // A client that does not read never takes its close frame: ws would wait 30 s for it.
+      const cut = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, SHUTDOWN_GRACE_MS);
+      cut.unref();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      clearTimeout(cut);
     },
   };
 }
