@@ -134,9 +134,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     const scope = readCredentials(request.headers);
     const { route, params } = match;
-    const body = route.hasBody
-      ? parseJson(await readBody(request, route.maxBodyBytes ?? defaultMaxBodyBytes))
-      : undefined;
+    let body: unknown;
+    if (route.hasBody) {
+      const raw = await readBody(request, route.maxBodyBytes ?? defaultMaxBodyBytes);
+      body = route.bodyFormat === 'text' ? raw.toString('utf8') : parseJson(raw);
+    }
     return route.handler({ scope, requestId, params, query: url.searchParams, body });
   }
 

@@ -8,6 +8,7 @@ import { jobRoutes } from './job-routes.ts';
 import { createJobRunner, type EvaluationProgress, type JobRunner } from './job-runner.ts';
 import { compilePql } from './pql/index.ts';
 import { createProfileCache } from './profile-cache.ts';
+import { createProfileLoads, type ProfileLoads } from './profile-loads.ts';
 import { PROFILES_PATH, profileRoutes } from './profile-routes.ts';
 import { API_BASE_PATH, createRouter } from './router.ts';
 import { type ServiceLogger, silentLogger } from './service-logger.ts';
@@ -34,6 +35,8 @@ export interface SegmentationServiceOptions extends Omit<EmulatorConfig, 'seedDe
   onEvaluationProgress?: ((progress: EvaluationProgress) => void) | undefined;
   /** Largest `POST /emulator/profiles` body. @default 50 MiB */
   maxProfilesBodyBytes?: number | undefined;
+  /** Profiles of an upload validated, or written in one transaction, between yields. @default 2000 */
+  profileLoadSliceProfiles?: number | undefined;
   /** Largest body of the other endpoints. @default 10 MiB */
   maxBodyBytes?: number | undefined;
 }
@@ -77,7 +80,17 @@ export function createSegmentationService(
   ): Promise<StartedService> {
     if (running !== undefined) throw new Error('expected a stopped service, but it is running');
     const store = createStore({ dataDir: options.dataDir });
-    const profiles = createProfileCache({ store });
+    // The cache waits for loads being written, and loads drop the cache: bound late.
+    let loads: ProfileLoads | undefined;
+    const profiles = createProfileCache({
+      store,
+      writesSettled: (scope) => loads?.settled(scope) ?? Promise.resolve(),
+    });
+    loads = createProfileLoads({
+      store,
+      profiles,
+      sliceProfiles: options.profileLoadSliceProfiles,
+    });
     const runner = createJobRunner({
       store,
       profiles,
@@ -91,7 +104,7 @@ export function createSegmentationService(
     const router = createRouter([
       ...jobRoutes({ store, runner, maxActiveJobs: options.maxActiveJobs }),
       ...definitionRoutes({ store, compile: compilePql }),
-      ...profileRoutes({ store, profiles, maxBodyBytes: options.maxProfilesBodyBytes }),
+      ...profileRoutes({ loads, maxBodyBytes: options.maxProfilesBodyBytes }),
     ]);
     const http = createHttpServer({ router, logger, maxBodyBytes: options.maxBodyBytes });
     try {

@@ -23,6 +23,8 @@ export interface ProfileCacheOptions {
   chunkRows?: number;
   /** Tenants kept in memory, least recently used dropped first. @default 8 */
   maxTenants?: number;
+  /** Resolves once no load of the tenant's profiles is being written; awaited before reading. */
+  writesSettled?: ((scope: TenantScope) => Promise<void>) | undefined;
 }
 
 function namespacesOf(doc: unknown): string[] {
@@ -43,6 +45,7 @@ export function createProfileCache(options: ProfileCacheOptions): ProfileCache {
   const entries = new Map<string, Promise<readonly CachedProfile[]>>();
 
   async function load(scope: TenantScope): Promise<readonly CachedProfile[]> {
+    await options.writesSettled?.(scope);
     const profiles: CachedProfile[] = [];
     let afterRowId = 0;
     for (;;) {

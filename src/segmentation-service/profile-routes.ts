@@ -1,57 +1,31 @@
 // `/emulator/profiles`: our own endpoint (outside Adobe's base path) that loads the profile
-// documents a tenant's jobs evaluate. Profiles are validated whole before any is written.
-import type { ProfileCache } from './profile-cache.ts';
-import { identityKey, primaryIdentity } from './profile-identity.ts';
-import { loadProfilesSchema, parseBody } from './request-schemas.ts';
+// documents a tenant's jobs evaluate. Profiles are validated whole before any is written; the
+// parsing and writing in slices live in profile-loads.ts.
+import type { ProfileLoads } from './profile-loads.ts';
 import type { Route, ServiceRequest, ServiceResponse } from './router.ts';
-import { badRequest } from './service-errors.ts';
-import type { SegmentationStore, StoredProfileInput } from './store.ts';
 
 /** Path of the profile loading endpoint. */
 export const PROFILES_PATH = '/emulator/profiles';
 
-export interface ProfileRoutesOptions {
-  store: SegmentationStore;
-  profiles: ProfileCache;
-  /** Largest accepted upload. @default 50 MiB */
-  maxBodyBytes?: number;
-}
+/** Largest `POST /emulator/profiles` body by default: 50 MiB. */
+export const DEFAULT_MAX_PROFILES_BODY_BYTES = 50 * 1024 * 1024;
 
-/** JSON text of a profile; a document nested deeper than the serializer's stack is refused. */
-function serialize(profile: unknown, index: number): string {
-  try {
-    return JSON.stringify(profile);
-  } catch (error) {
-    if (error instanceof RangeError) {
-      throw badRequest(
-        `expected profiles[${index}] to be nested less deeply, but it is too deep to store`,
-      );
-    }
-    throw error;
-  }
+export interface ProfileRoutesOptions {
+  loads: ProfileLoads;
+  /** Largest accepted upload. @default 50 MiB */
+  maxBodyBytes?: number | undefined;
 }
 
 export function profileRoutes(options: ProfileRoutesOptions): Route[] {
-  const { store } = options;
+  const { loads } = options;
 
-  function load(request: ServiceRequest): ServiceResponse {
-    const body = parseBody(loadProfilesSchema, request.body, 'profiles upload');
-    const rows: StoredProfileInput[] = body.profiles.map((profile, index) => {
-      const identity = primaryIdentity(profile.identityMap);
-      if (identity === undefined) {
-        throw badRequest(
-          `expected profiles[${index}].identityMap to hold an identity, but it is empty`,
-        );
-      }
-      return { identity: identityKey(identity), doc: serialize(profile, index) };
-    });
-    const result = store.saveProfiles(request.scope, rows, body.replace);
-    options.profiles.invalidate(request.scope);
-    return { status: 200, body: { received: rows.length, ...result } };
+  async function load(request: ServiceRequest): Promise<ServiceResponse> {
+    const result = await loads.load(request.scope, request.body as string);
+    return { status: 200, body: result };
   }
 
   function count(request: ServiceRequest): ServiceResponse {
-    return { status: 200, body: { totalProfiles: store.countProfiles(request.scope) } };
+    return { status: 200, body: { totalProfiles: loads.count(request.scope) } };
   }
 
   return [
@@ -59,7 +33,8 @@ export function profileRoutes(options: ProfileRoutesOptions): Route[] {
       method: 'POST',
       path: PROFILES_PATH,
       hasBody: true,
-      maxBodyBytes: options.maxBodyBytes ?? 50 * 1024 * 1024,
+      bodyFormat: 'text',
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_PROFILES_BODY_BYTES,
       handler: load,
     },
     { method: 'GET', path: PROFILES_PATH, handler: count },

@@ -25,12 +25,14 @@ export function parseBody<T extends z.ZodType>(
   schema: T,
   value: unknown,
   what: string,
+  /** Where `value` sits in the body, e.g. `['profiles', 12]`. */
+  pathPrefix: readonly PropertyKey[] = [],
 ): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues
     .slice(0, 5)
-    .map((issue) => `${describePath(issue.path)}: ${issue.message}`);
+    .map((issue) => `${describePath([...pathPrefix, ...issue.path])}: ${issue.message}`);
   throw badRequest(`invalid ${what}: ${problems.join('; ')}`);
 }
 
@@ -131,7 +133,7 @@ const identitySchema = z.looseObject({
   primary: z.boolean().optional(),
 });
 
-const profileSchema = z.looseObject({
+export const profileSchema = z.looseObject({
   identityMap: z
     .record(z.string().min(1).max(MAX_NAME_LENGTH), z.array(identitySchema))
     .refine(
@@ -142,7 +144,8 @@ const profileSchema = z.looseObject({
 
 export type ProfileInput = z.output<typeof profileSchema>;
 
-export const loadProfilesSchema = z.object({
-  profiles: z.array(profileSchema),
+/** The envelope of a profile load; each profile is checked with `profileSchema` on its own. */
+export const profileLoadEnvelopeSchema = z.object({
+  profiles: z.array(z.unknown()),
   replace: z.boolean().default(false),
 });

@@ -13,7 +13,7 @@ export interface ServiceRequest {
   requestId: string;
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
-  /** The parsed JSON body; `undefined` for routes that take none. */
+  /** The parsed JSON body (the text for `bodyFormat: 'text'`); `undefined` for routes that take none. */
   body: unknown;
 }
 
@@ -30,6 +30,11 @@ export interface Route {
   path: string;
   /** True when the handler needs a JSON body. */
   hasBody?: boolean;
+  /**
+   * `text` hands the handler the body as a string, unparsed, for routes that parse large bodies
+   * in slices themselves. @default 'json'
+   */
+  bodyFormat?: 'json' | 'text';
   /** Body limit for this route; the server default otherwise. */
   maxBodyBytes?: number;
   handler(request: ServiceRequest): ServiceResponse | Promise<ServiceResponse>;

@@ -169,6 +169,16 @@ export interface SegmentationStore {
     profiles: readonly StoredProfileInput[],
     replace: boolean,
   ): ProfileWriteResult;
+  /**
+   * Upserts one slice of a larger load by identity, in one transaction, and says how many were
+   * new; a load is a sequence of such slices (see `profile-loads.ts`).
+   */
+  writeProfileSlice(
+    scope: TenantScope,
+    profiles: readonly StoredProfileInput[],
+  ): { created: number; updated: number };
+  /** Deletes up to `limit` of the tenant's profiles; answers how many went (0: none left). */
+  deleteProfileSlice(scope: TenantScope, limit: number): number;
   countProfiles(scope: TenantScope): number;
   /** A page of the tenant's profiles in insertion order, after `afterRowId` (keyset paging). */
   readProfiles(scope: TenantScope, afterRowId: number, limit: number): StoredProfileRow[];
@@ -310,6 +320,15 @@ export function createStore(options: StoreOptions): SegmentationStore {
       'INSERT INTO profiles (org_id, sandbox_name, identity, doc) VALUES (?, ?, ?, ?) ON CONFLICT (org_id, sandbox_name, identity) DO UPDATE SET doc = excluded.doc',
     ),
     deleteProfiles: db.prepare('DELETE FROM profiles WHERE org_id = ? AND sandbox_name = ?'),
+    insertNewProfile: db.prepare(
+      'INSERT INTO profiles (org_id, sandbox_name, identity, doc) VALUES (?, ?, ?, ?) ON CONFLICT (org_id, sandbox_name, identity) DO NOTHING',
+    ),
+    updateProfile: db.prepare(
+      'UPDATE profiles SET doc = ? WHERE org_id = ? AND sandbox_name = ? AND identity = ?',
+    ),
+    deleteProfileSlice: db.prepare(
+      'DELETE FROM profiles WHERE row_id IN (SELECT row_id FROM profiles WHERE org_id = ? AND sandbox_name = ? LIMIT ?)',
+    ),
     countProfiles: db.prepare<[string, string], { count: number }>(
       'SELECT count(*) AS count FROM profiles WHERE org_id = ? AND sandbox_name = ?',
     ),
@@ -616,6 +635,22 @@ export function createStore(options: StoreOptions): SegmentationStore {
     },
   );
 
+  const writeProfileSlice = db.transaction(
+    (scope: TenantScope, profiles: readonly StoredProfileInput[]) => {
+      let created = 0;
+      for (const profile of profiles) {
+        const inserted = statements.insertNewProfile.run(
+          ...scoped(scope),
+          profile.identity,
+          profile.doc,
+        ).changes;
+        if (inserted === 1) created += 1;
+        else statements.updateProfile.run(profile.doc, ...scoped(scope), profile.identity);
+      }
+      return { created, updated: profiles.length - created };
+    },
+  );
+
   function readProfiles(scope: TenantScope, afterRowId: number, limit: number): StoredProfileRow[] {
     return statements.readProfiles
       .all(...scoped(scope), afterRowId, limit)
@@ -662,6 +697,9 @@ export function createStore(options: StoreOptions): SegmentationStore {
     countActiveJobs,
     unfinishedJobs,
     saveProfiles: (scope, profiles, replace) => saveProfiles(scope, profiles, replace),
+    writeProfileSlice: (scope, profiles) => writeProfileSlice(scope, profiles),
+    deleteProfileSlice: (scope, limit) =>
+      statements.deleteProfileSlice.run(...scoped(scope), limit).changes,
     countProfiles,
     readProfiles,
     getMembership,
