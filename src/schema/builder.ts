@@ -5,6 +5,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import { DomainError } from '../services/domain-errors.ts';
 import type { SegmentJobEventService } from '../services/segment-job-event-service.ts';
 import type { SegmentJobService } from '../services/segment-job-service.ts';
+import type { ResolvedItemsBudget } from './resolved-items.ts';
 
 /** What every resolver receives: the request's services, already scoped to its tenant. */
 export interface GatewayContext {
@@ -12,6 +13,8 @@ export interface GatewayContext {
   readonly jobs: SegmentJobService;
   /** Live status streams of this subscriber's tenant. */
   readonly events: SegmentJobEventService;
+  /** List items this operation may still resolve from upstream-sized data. */
+  readonly resolvedItems: ResolvedItemsBudget;
 }
 
 export const builder = new SchemaBuilder<{

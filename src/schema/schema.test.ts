@@ -12,6 +12,7 @@ import {
 } from '../services/domain-errors.ts';
 import type { JobListQuery, SegmentJobService } from '../services/segment-job-service.ts';
 import { schema } from './index.ts';
+import { createResolvedItemsBudget } from './resolved-items.ts';
 
 const sampleJob: SegmentJobModel = {
   id: 'b31aed3d-b3b1-4613-98c6-7d3846e8d48f',
@@ -110,7 +111,8 @@ async function run(
   service: SegmentJobService = fakeJobs().service,
   variableValues?: Record<string, unknown>,
 ) {
-  return graphql({ schema, source, contextValue: { jobs: service }, variableValues });
+  const contextValue = { jobs: service, resolvedItems: createResolvedItemsBudget(20_000) };
+  return graphql({ schema, source, contextValue, variableValues });
 }
 
 describe('SegmentJob', () => {

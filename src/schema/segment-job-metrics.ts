@@ -1,7 +1,10 @@
 // SegmentJobMetrics: the upstream's metric maps turned into lists (GraphQL has no maps), with a
-// per-segment roll-up. Counts are Float so values beyond 2^31 serialize.
+// per-segment roll-up. Counts are Float so values beyond 2^31 serialize. Every list charges the
+// operation's resolved-items budget before it is built, and a map is read only when selected.
 import type { SegmentJobMetricsModel, TimeWindowModel } from '../domain/index.ts';
+import { toQueryError } from '../services/upstream-error-mapping.ts';
 import { builder } from './builder.ts';
+import { type ItemCharge, itemChargeOf, UNLIMITED_ITEMS } from './resolved-items.ts';
 import { DateTime } from './scalars.ts';
 
 export interface SegmentMetricsModel {
@@ -9,33 +12,72 @@ export interface SegmentMetricsModel {
   qualified: number | undefined;
   realized: number | undefined;
   exited: number | undefined;
-  byNamespace: { namespace: string; count: number }[];
+  /** The segment's counts by namespace as the upstream sent them; listed when selected. */
+  namespaces: Readonly<Record<string, number>> | undefined;
 }
 
 /**
  * Joins the upstream's per-segment maps (`segmentedProfileCounter`, `...ByNamespaceCounter`,
- * `...ByStatusCounter`) into one entry per segment id, in the order ids first appear.
+ * `...ByStatusCounter`) into one entry per segment id, in the order ids first appear. Charges
+ * `items` one per entry before building any, and refuses as soon as the ids seen so far (or one
+ * map alone) pass what is left, before reading the next map.
  */
-export function segmentMetricsOf(metrics: SegmentJobMetricsModel): SegmentMetricsModel[] {
-  const counter = metrics.segmentedProfileCounter ?? {};
-  const byNamespace = metrics.segmentedProfileByNamespaceCounter ?? {};
-  const byStatus = metrics.segmentedProfileByStatusCounter ?? {};
-  const ids = new Set([
-    ...Object.keys(counter),
-    ...Object.keys(byNamespace),
-    ...Object.keys(byStatus),
-  ]);
-  return [...ids].map((segmentId) => ({
-    segmentId,
-    qualified: counter[segmentId],
-    // `existing` was deprecated upstream in 2023; only realized and exited remain.
-    realized: byStatus[segmentId]?.realized,
-    exited: byStatus[segmentId]?.exited,
-    byNamespace: Object.entries(byNamespace[segmentId] ?? {}).map(([namespace, count]) => ({
-      namespace,
-      count,
-    })),
-  }));
+export function segmentMetricsOf(
+  metrics: SegmentJobMetricsModel,
+  items: ItemCharge = UNLIMITED_ITEMS,
+): SegmentMetricsModel[] {
+  items.check(0);
+  const ids = new Set<string>();
+  const addIds = (map: Readonly<Record<string, unknown>> | undefined): void => {
+    if (map === undefined) return;
+    const keys = Object.keys(map);
+    // The union is at least as large as either part: refuse before building it.
+    items.check(Math.max(ids.size, keys.length));
+    for (const key of keys) ids.add(key);
+    items.check(ids.size);
+  };
+  const counter = metrics.segmentedProfileCounter;
+  addIds(counter);
+  const byNamespace = metrics.segmentedProfileByNamespaceCounter;
+  addIds(byNamespace);
+  const byStatus = metrics.segmentedProfileByStatusCounter;
+  addIds(byStatus);
+  items.charge(ids.size);
+  const entries: SegmentMetricsModel[] = [];
+  for (const segmentId of ids) {
+    const status = byStatus?.[segmentId];
+    entries.push({
+      segmentId,
+      qualified: counter?.[segmentId],
+      // `existing` was deprecated upstream in 2023; only realized and exited remain.
+      realized: status?.realized,
+      exited: status?.exited,
+      namespaces: byNamespace?.[segmentId],
+    });
+  }
+  return entries;
+}
+
+/** A counter map as a list of `[key, count]`, charged to `items` before it is built. */
+export function counterEntries(
+  counter: Readonly<Record<string, number>> | undefined,
+  items: ItemCharge = UNLIMITED_ITEMS,
+): [string, number][] {
+  items.check(0);
+  if (counter === undefined) return [];
+  const keys = Object.keys(counter);
+  items.charge(keys.length);
+  return keys.map((key) => [key, counter[key] as number]);
+}
+
+// A metric map is read (and checked) on first use; one the upstream sent malformed fails here
+// as an upstream error, and only the metrics of that job.
+function readingMaps<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw toQueryError(error);
+  }
 }
 
 export const TimeWindow = builder.objectRef<TimeWindowModel>('TimeWindow').implement({
@@ -104,8 +146,12 @@ export const SegmentMetrics = builder.objectRef<SegmentMetricsModel>('SegmentMet
     }),
     byNamespace: t.field({
       type: [NamespaceCount],
-      description: 'Qualified profiles by identity namespace; empty when not reported.',
-      resolve: (entry) => entry.byNamespace,
+      description:
+        'Qualified profiles by identity namespace; empty when not reported. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS).',
+      resolve: (entry, _args, context, info) =>
+        counterEntries(entry.namespaces, itemChargeOf(context.resolvedItems, info)).map(
+          ([namespace, count]) => ({ namespace, count }),
+        ),
     }),
   }),
 });
@@ -145,16 +191,25 @@ export const SegmentJobMetrics = builder
       }),
       segments: t.field({
         type: [SegmentMetrics],
-        description: 'One entry per segment definition, joining the upstream’s per-segment maps.',
-        resolve: (metrics) => segmentMetricsOf(metrics),
+        description:
+          'One entry per segment definition, joining the upstream’s per-segment maps. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS, 20000 by default); past it the operation ends with a BAD_USER_INPUT error.',
+        resolve: (metrics, _args, context, info) =>
+          readingMaps(() => segmentMetricsOf(metrics, itemChargeOf(context.resolvedItems, info))),
       }),
       totalProfilesByMergePolicy: t.field({
         type: [MergePolicyProfileCount],
-        description: 'Profiles evaluated, per merge policy; empty when not reported.',
-        resolve: (metrics) =>
-          Object.entries(metrics.totalProfilesByMergePolicy ?? {}).map(
-            ([mergePolicyId, count]) => ({ mergePolicyId, count }),
-          ),
+        description:
+          'Profiles evaluated, per merge policy; empty when not reported. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS).',
+        resolve: (metrics, _args, context, info) => {
+          const items = itemChargeOf(context.resolvedItems, info);
+          // Past the budget already: refused before the map is read.
+          items.check(0);
+          return readingMaps(() =>
+            counterEntries(metrics.totalProfilesByMergePolicy, items).map(
+              ([mergePolicyId, count]) => ({ mergePolicyId, count }),
+            ),
+          );
+        },
       }),
     }),
   });

@@ -111,8 +111,13 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
     }),
     segments: t.field({
       type: [Segment],
-      description: 'The definitions the job evaluates; empty when allSegments is true.',
-      resolve: (job) => (isAllSegmentsJob(job) ? [] : job.segments),
+      description:
+        'The definitions the job evaluates; empty when allSegments is true. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS).',
+      resolve: (job, _args, context, info) => {
+        if (isAllSegmentsJob(job)) return [];
+        context.resolvedItems.charge(job.segments.length, info);
+        return job.segments;
+      },
     }),
     metrics: t.field({
       type: SegmentJobMetrics,
@@ -194,8 +199,13 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
     }),
     errors: t.field({
       type: [SegmentJobErrorDetail],
-      description: 'Errors the upstream recorded on the job; empty when none.',
-      resolve: (job) => job.errors ?? [],
+      description:
+        'Errors the upstream recorded on the job; empty when none. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS).',
+      resolve: (job, _args, context, info) => {
+        const errors = job.errors ?? [];
+        context.resolvedItems.charge(errors.length, info);
+        return errors;
+      },
     }),
   }),
 });

@@ -147,6 +147,7 @@ export function buildApp(options: BuildAppOptions): App {
         upstream,
         watcher,
         subscriptionQuota,
+        maxResolvedItems: config.graphql.maxResolvedItems,
         onUpstreamCall: options.onUpstreamCall,
       }),
     plugins: [

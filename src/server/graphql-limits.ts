@@ -1,9 +1,12 @@
 // The yoga plugin that bounds what one GraphQL document may ask: a token cap at parse time, the
-// operation limits at validation, and, with introspection off, no schema introspection and no
+// operation limits at validation, an execution that passed its resolved-items budget answered
+// with that error alone, and, with introspection off, no schema introspection and no
 // "Did you mean …?" hints that would reveal the schema anyway. It never executes anything.
 import {
+  type DocumentNode,
   type ExecutionResult,
   GraphQLError,
+  getOperationAST,
   NoSchemaIntrospectionCustomRule,
   type ParseOptions,
   parse,
@@ -11,6 +14,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayConfig } from '../config/index.ts';
+import type { GatewayContext } from '../schema/index.ts';
 import { createOperationLimitsRule } from './operation-limits.ts';
 
 /** graphql-js aborts a parse past `maxTokens` with a syntax error of this wording. */
@@ -57,13 +61,19 @@ export function useGraphqlLimits(limits: GatewayConfig['graphql']): Plugin {
         validateFn(schema, document, rules, { hideSuggestions: true }),
       );
     },
-    // Variable errors come from the executor, which drops `hideSuggestions` under graphql 16:
-    // take the hint off the messages instead.
-    onExecute() {
-      if (!hideSuggestions) return;
+    onExecute({ args }) {
       return {
         onExecuteDone({ result, setResult }) {
-          if (!isAsyncIterable(result)) setResult(withoutSuggestions(result));
+          if (isAsyncIterable(result)) return;
+          // Past the budget, what was resolved is partial and may be large: none of it is sent.
+          const budgetError = resolvedItemsExceeded(args);
+          if (budgetError !== undefined) {
+            setResult({ data: null, errors: [budgetError] });
+            return;
+          }
+          // Variable errors come from the executor, which drops `hideSuggestions` under
+          // graphql 16: take the hint off the messages instead.
+          if (hideSuggestions) setResult(withoutSuggestions(result));
         },
       };
     },
@@ -76,6 +86,21 @@ export function useGraphqlLimits(limits: GatewayConfig['graphql']): Plugin {
       };
     },
   };
+}
+
+/** The budget error of an execution that passed its resolved-items budget, if it did. */
+function resolvedItemsExceeded(args: {
+  contextValue: unknown;
+  rootValue?: unknown;
+  document: DocumentNode;
+  operationName?: string | null | undefined;
+}): GraphQLError | undefined {
+  const context = args.contextValue as Partial<GatewayContext> | undefined;
+  const budget = context?.resolvedItems;
+  if (budget === undefined) return undefined;
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation) return undefined;
+  return budget.exceeded({ rootValue: args.rootValue, operation });
 }
 
 /** graphql-js appends hints as ` Did you mean "a" or "b"?`; names never hold a `?`. */

@@ -1,8 +1,10 @@
 // The GraphQL context of one operation: the caller's tenant (resolved once, on first use), the
-// job services with their loaders, and the request's upstream call counter for the log line.
+// job services with their loaders, the budget of list items it may resolve, and the request's
+// upstream call counter for the log line.
 import { createGraphQLError } from 'graphql-yoga';
 import type { Tenant } from '../domain/index.ts';
 import type { GatewayContext } from '../schema/index.ts';
+import { createResolvedItemsBudget } from '../schema/resolved-items.ts';
 import { createSegmentJobEventService } from '../services/segment-job-event-service.ts';
 import { createSegmentJobService } from '../services/segment-job-service.ts';
 import type { SubscriptionQuota } from '../services/subscription-quota.ts';
@@ -36,6 +38,8 @@ export interface RequestContextOptions {
   watcher: Watcher;
   /** Open subscriptions per tenant, across WebSocket and SSE. */
   subscriptionQuota: SubscriptionQuota;
+  /** List items one execution may resolve (`GRAPHQL_MAX_RESOLVED_ITEMS`). */
+  maxResolvedItems: number;
   /** Called for every upstream HTTP attempt, after the per-request count. */
   onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
 }
@@ -80,5 +84,6 @@ export function createRequestContext(
     watcher: options.watcher,
     quota: options.subscriptionQuota,
   });
-  return { jobs, events, requestState };
+  const resolvedItems = createResolvedItemsBudget(options.maxResolvedItems);
+  return { jobs, events, resolvedItems, requestState };
 }
