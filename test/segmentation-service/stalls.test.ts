@@ -48,7 +48,10 @@ async function countRepliesUntil<T>(
     isSettled = true;
   });
   while (!isSettled) {
-    await Promise.race([send().then(() => (isSettled ? undefined : (replies += 1))), promise]);
+    const answered = send().then(() => {
+      if (!isSettled) replies += 1;
+    });
+    await Promise.race([answered, promise]);
   }
   return replies;
 }
