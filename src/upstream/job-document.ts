@@ -1,6 +1,7 @@
 // Reads one upstream segment job document in a single pass: checks each field the gateway keeps,
-// reads null as absent, drops unknown fields, and builds the SegmentJobModel as it goes. It must
-// never echo an upstream value in a problem, except a short status word: bodies may hold secrets.
+// reads null as absent, drops unknown fields, and builds the SegmentJobModel as it goes; metric
+// maps, which can hold any number of keys, are read on first use instead. It must never echo an
+// upstream value in a problem, except a short status word: bodies may hold secrets.
 import {
   isSegmentJobStatus,
   type JobSegmentModel,
@@ -12,6 +13,7 @@ import {
   type SegmentJobModel,
   type TimeWindowModel,
 } from '../domain/index.ts';
+import { UpstreamUnavailableError } from './errors.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -39,7 +41,7 @@ class JobDocumentProblem extends Error {
  */
 export function parseJobDocument(value: unknown, at = ''): Parsed<SegmentJobModel> {
   try {
-    return { ok: true, value: readJob(value) };
+    return { ok: true, value: readJob(value, at) };
   } catch (error) {
     if (!(error instanceof JobDocumentProblem)) throw error;
     const path = joinPath(at, error.path);
@@ -161,7 +163,7 @@ function optionalCode(fields: Fields, key: string, path: string): string | undef
   return fail(field(path, key), 'a string or a number', value);
 }
 
-function readJob(value: unknown): SegmentJobModel {
+function readJob(value: unknown, at: string): SegmentJobModel {
   if (!isRecord(value)) return fail('', 'a segment job (an object)', value);
   const id = value.id;
   if (typeof id !== 'string' || id === '') fail('id', 'a non-empty string', id);
@@ -184,7 +186,7 @@ function readJob(value: unknown): SegmentJobModel {
   // Required by the API description; a job without any is read as having none.
   job.segments = readSegments(value.segments);
   const metrics = optionalFields(value, 'metrics', '');
-  if (metrics !== undefined) job.metrics = readMetrics(metrics);
+  if (metrics !== undefined) job.metrics = readMetrics(metrics, { jobId: id, at });
   const requestId = optionalString(value, 'requestId', '');
   if (requestId !== undefined) job.requestId = requestId;
   const schema = optionalFields(value, 'schema', '');
@@ -267,7 +269,91 @@ function readDefinitionRef(fields: Fields, path: string): SegmentDefinitionRefMo
   return ref;
 }
 
-function readMetrics(fields: Fields): SegmentJobMetricsModel {
+/** Where a job's metrics came from, to say so when a map is found malformed on first use. */
+interface MetricsOrigin {
+  jobId: string;
+  /** The prefix `parseJobDocument` was given. */
+  at: string;
+}
+
+/**
+ * A metric map the upstream sent malformed, found when it was first read (maps are read on
+ * demand, see `readMetrics`). `problem` says where, relative to what `parseJobDocument` read,
+ * and what was expected, as `parseJobDocument` would have.
+ */
+export class MetricMapError extends UpstreamUnavailableError {
+  readonly problem: string;
+
+  constructor(origin: MetricsOrigin, problem: JobDocumentProblem) {
+    const path = joinPath(origin.at, problem.path);
+    const described = `${path}: expected ${problem.expected}, but got ${problem.received}`;
+    super(
+      `upstream sent job ${JSON.stringify(origin.jobId)} with metrics that are not the documented shape: ${described}`,
+      // The exchange is long over; this is where the job can be read again.
+      { method: 'GET', path: `/segment/jobs/${encodeURIComponent(origin.jobId)}` },
+    );
+    this.problem = described;
+  }
+}
+
+type MapKey =
+  | 'segmentedProfileCounter'
+  | 'segmentedProfileByNamespaceCounter'
+  | 'segmentedProfileByStatusCounter'
+  | 'totalProfilesByMergePolicy';
+
+/**
+ * Makes `metrics[key]` read `raw` on first use, then keep the result (or its problem). Until
+ * then the map costs nothing, however many keys it has: a query that does not select it never
+ * pays for it, and one that does is charged before it is listed (see the schema).
+ */
+function defineLazyMap<T>(
+  metrics: SegmentJobMetricsModel,
+  key: MapKey,
+  raw: Fields,
+  read: (fields: Fields, path: string) => T,
+  origin: MetricsOrigin,
+): void {
+  let problem: MetricMapError | undefined;
+  Object.defineProperty(metrics, key, {
+    configurable: true,
+    enumerable: true,
+    get(): T {
+      if (problem !== undefined) throw problem;
+      let value: T;
+      try {
+        value = read(raw, `metrics.${key}`);
+      } catch (error) {
+        if (!(error instanceof JobDocumentProblem)) throw error;
+        problem = new MetricMapError(origin, error);
+        throw problem;
+      }
+      Object.defineProperty(metrics, key, { value, writable: true, enumerable: true });
+      return value;
+    },
+    set(value: T) {
+      Object.defineProperty(metrics, key, { value, writable: true, enumerable: true });
+    },
+  });
+}
+
+/**
+ * Serializes the metrics with a malformed map left out (as not reported), so that sending a job
+ * on (e.g. to another replica) never throws; reading that map here still reports it.
+ */
+function metricsToJSON(this: Record<string, unknown>): Record<string, unknown> {
+  const json: Record<string, unknown> = {};
+  for (const key of Object.keys(this)) {
+    try {
+      json[key] = this[key];
+    } catch (error) {
+      if (!(error instanceof MetricMapError)) throw error;
+    }
+  }
+  return json;
+}
+
+function readMetrics(fields: Fields, origin: MetricsOrigin): SegmentJobMetricsModel {
   const metrics: SegmentJobMetricsModel = {};
   const totalTime = optionalFields(fields, 'totalTime', 'metrics');
   if (totalTime !== undefined) metrics.totalTime = readTimeWindow(totalTime, 'metrics.totalTime');
@@ -280,30 +366,27 @@ function readMetrics(fields: Fields): SegmentJobMetricsModel {
   }
   const totalProfiles = optionalNumber(fields, 'totalProfiles', 'metrics');
   if (totalProfiles !== undefined) metrics.totalProfiles = totalProfiles;
+  // Each map is checked to be an object now, and its entries when first used.
   const byId = optionalFields(fields, 'segmentedProfileCounter', 'metrics');
   if (byId !== undefined) {
-    metrics.segmentedProfileCounter = readCounter(byId, 'metrics.segmentedProfileCounter');
+    defineLazyMap(metrics, 'segmentedProfileCounter', byId, readCounter, origin);
   }
   const byNamespace = optionalFields(fields, 'segmentedProfileByNamespaceCounter', 'metrics');
   if (byNamespace !== undefined) {
-    metrics.segmentedProfileByNamespaceCounter = readNestedCounter(
-      byNamespace,
-      'metrics.segmentedProfileByNamespaceCounter',
-    );
+    const key = 'segmentedProfileByNamespaceCounter';
+    defineLazyMap(metrics, key, byNamespace, readNestedCounter, origin);
   }
   const byStatus = optionalFields(fields, 'segmentedProfileByStatusCounter', 'metrics');
   if (byStatus !== undefined) {
-    metrics.segmentedProfileByStatusCounter = readNestedCounter(
-      byStatus,
-      'metrics.segmentedProfileByStatusCounter',
-    );
+    const key = 'segmentedProfileByStatusCounter';
+    defineLazyMap(metrics, key, byStatus, readNestedCounter, origin);
   }
   const byMergePolicy = optionalFields(fields, 'totalProfilesByMergePolicy', 'metrics');
   if (byMergePolicy !== undefined) {
-    metrics.totalProfilesByMergePolicy = readCounter(
-      byMergePolicy,
-      'metrics.totalProfilesByMergePolicy',
-    );
+    defineLazyMap(metrics, 'totalProfilesByMergePolicy', byMergePolicy, readCounter, origin);
+  }
+  if (byId ?? byNamespace ?? byStatus ?? byMergePolicy) {
+    Object.defineProperty(metrics, 'toJSON', { value: metricsToJSON });
   }
   return metrics;
 }
@@ -321,8 +404,19 @@ function readTimeWindow(fields: Fields, path: string): TimeWindowModel {
 }
 
 // Counter keys are upstream ids; `__proto__` would replace the result's prototype, so it is
-// never copied.
+// never copied. A counter of numbers alone is the parsed object itself (JSON.parse output is
+// ours alone): copying a map of 100,000 keys costs more than checking it.
 function readCounter(fields: Fields, path: string): Record<string, number> {
+  for (const key in fields) {
+    const value = fields[key];
+    if (isNumber(value) && key !== '__proto__') continue;
+    if (value === null || key === '__proto__') return copyCounter(fields, path);
+    fail(field(path, key), 'a number', value);
+  }
+  return fields as Record<string, number>;
+}
+
+function copyCounter(fields: Fields, path: string): Record<string, number> {
   const counter: Record<string, number> = {};
   for (const key in fields) {
     if (key === '__proto__') continue;
@@ -335,6 +429,16 @@ function readCounter(fields: Fields, path: string): Record<string, number> {
 }
 
 function readNestedCounter(fields: Fields, path: string): Record<string, Record<string, number>> {
+  for (const key in fields) {
+    const value = fields[key];
+    if (value === null || key === '__proto__') return copyNestedCounter(fields, path);
+    if (!isRecord(value)) fail(field(path, key), 'an object', value);
+    if (readCounter(value, `${path}.${key}`) !== value) return copyNestedCounter(fields, path);
+  }
+  return fields as Record<string, Record<string, number>>;
+}
+
+function copyNestedCounter(fields: Fields, path: string): Record<string, Record<string, number>> {
   const counters: Record<string, Record<string, number>> = {};
   for (const key in fields) {
     if (key === '__proto__') continue;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MetricMapError } from './job-document.ts';
 import { bulkResultOf, looksLikeJob, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
 
 const minimal = { id: 'j', imsOrgId: 'O@AdobeOrg', status: 'NEW', segments: [] };
@@ -89,11 +90,6 @@ describe('parseJob: shapes it refuses, saying where and what', () => {
       'metrics.totalProfiles: expected a number, but got a string',
     ],
     [
-      'a per-segment count that is not a number',
-      { ...minimal, metrics: { segmentedProfileByNamespaceCounter: { s1: { ECID: true } } } },
-      'metrics.segmentedProfileByNamespaceCounter.s1.ECID: expected a number, but got a boolean',
-    ],
-    [
       'a definition without its expression value',
       {
         ...minimal,
@@ -125,6 +121,50 @@ describe('parseJob: shapes it refuses, saying where and what', () => {
     const parsed = parseJob(input);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.problem).toContain(problem);
+  });
+
+  it('a per-segment count that is not a number: refused when that map is first read', () => {
+    const parsed = parseJob(
+      { ...minimal, metrics: { segmentedProfileByNamespaceCounter: { s1: { ECID: true } } } },
+      'children[2]',
+    );
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const read = () => parsed.value.metrics?.segmentedProfileByNamespaceCounter;
+    expect(read).toThrow(MetricMapError);
+    expect(read).toThrow(
+      'upstream sent job "j" with metrics that are not the documented shape: children[2].metrics.segmentedProfileByNamespaceCounter.s1.ECID: expected a number, but got a boolean',
+    );
+    // Sent on (to another replica), the malformed map is left out rather than thrown.
+    expect(JSON.parse(JSON.stringify(parsed.value.metrics))).toEqual({});
+  });
+
+  it('a map that is not an object: refused with the document', () => {
+    const parsed = parseJob({ ...minimal, metrics: { totalProfilesByMergePolicy: [1] } });
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'metrics.totalProfilesByMergePolicy: expected an object, but got an array',
+    );
+  });
+
+  it('metric maps are not enumerated until read, then read once and kept', () => {
+    let enumerations = 0;
+    const counter = new Proxy<Record<string, number>>(
+      { a: 1, b: 2 },
+      {
+        ownKeys(target) {
+          enumerations++;
+          return Reflect.ownKeys(target);
+        },
+      },
+    );
+    const parsed = parseJob({ ...minimal, metrics: { segmentedProfileCounter: counter } });
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(enumerations).toBe(0);
+    const first = parsed.value.metrics?.segmentedProfileCounter;
+    const afterFirstRead = enumerations;
+    expect(afterFirstRead).toBe(1);
+    expect(parsed.value.metrics?.segmentedProfileCounter).toBe(first);
+    expect(enumerations).toBe(afterFirstRead);
+    expect(first).toEqual({ a: 1, b: 2 });
   });
 
   it('reports an unknown status only when every other field is sound', () => {
