@@ -3,6 +3,7 @@
 // the benches whose name holds one of the words. A bench that fails or throws makes the exit
 // code non-zero; the others still run.
 import { loadavg } from 'node:os';
+import { runEmulatorStallsBench } from './emulator-stalls.bench.ts';
 import { runGatewayBench } from './gateway.bench.ts';
 import { runPqlBench } from './pql.bench.ts';
 import { runSoakBench } from './soak.bench.ts';
@@ -16,6 +17,7 @@ interface Bench {
 
 const benches: Bench[] = [
   { name: 'PQL evaluation throughput', run: runPqlBench },
+  { name: 'Embedded service: longest event-loop stall', run: runEmulatorStallsBench },
   { name: 'Upstream job page parsing: zod reference vs hand-written', run: runUpstreamParseBench },
   { name: 'Gateway HTTP throughput and batching', run: runGatewayBench },
   { name: 'Subscriptions: calls per tick, push lag, memory', run: runSubscriptionsBench },

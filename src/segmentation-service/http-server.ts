@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { readCredentials } from './credentials.ts';
 import type { Router, ServiceResponse } from './router.ts';
 import {
@@ -43,8 +44,17 @@ function tooLarge(limitBytes: number): ServiceError {
   );
 }
 
-/** Reads the body up to `limitBytes`; the rest is left for node:http to discard. */
-function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
+/**
+ * Reads the body up to `limitBytes`; the rest is left for node:http to discard. As text, each
+ * chunk is decoded as it arrives, so a large body is never decoded in one piece.
+ */
+function readBody(request: IncomingMessage, limitBytes: number, asText: true): Promise<string>;
+function readBody(request: IncomingMessage, limitBytes: number, asText: false): Promise<Buffer>;
+function readBody(
+  request: IncomingMessage,
+  limitBytes: number,
+  asText: boolean,
+): Promise<Buffer | string> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limitBytes) {
@@ -52,6 +62,8 @@ function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer>
       return;
     }
     const chunks: Buffer[] = [];
+    const texts: string[] = [];
+    const decoder = new StringDecoder('utf8');
     let size = 0;
     let isDone = false;
     const fail = (error: Error) => {
@@ -64,12 +76,18 @@ function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer>
       if (isDone) return;
       size += chunk.length;
       if (size > limitBytes) return fail(tooLarge(limitBytes));
-      chunks.push(chunk);
+      if (asText) texts.push(decoder.write(chunk));
+      else chunks.push(chunk);
     });
     request.on('end', () => {
       if (isDone) return;
       isDone = true;
-      resolve(Buffer.concat(chunks, size));
+      if (asText) {
+        texts.push(decoder.end());
+        resolve(texts.join(''));
+      } else {
+        resolve(Buffer.concat(chunks, size));
+      }
     });
     request.on('error', fail);
     request.on('close', () => fail(new Error('the client closed the request before its end')));
@@ -136,8 +154,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const { route, params } = match;
     let body: unknown;
     if (route.hasBody) {
-      const raw = await readBody(request, route.maxBodyBytes ?? defaultMaxBodyBytes);
-      body = route.bodyFormat === 'text' ? raw.toString('utf8') : parseJson(raw);
+      const limitBytes = route.maxBodyBytes ?? defaultMaxBodyBytes;
+      body =
+        route.bodyFormat === 'text'
+          ? await readBody(request, limitBytes, true)
+          : parseJson(await readBody(request, limitBytes, false));
     }
     return route.handler({ scope, requestId, params, query: url.searchParams, body });
   }

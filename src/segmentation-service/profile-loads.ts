@@ -18,7 +18,7 @@ export interface ProfileLoadsOptions {
   profiles: ProfileCache;
   /** Profiles validated, or written in one transaction, between yields. @default 2000 */
   sliceProfiles?: number | undefined;
-  /** Body characters parsed between yields. @default 1_000_000 */
+  /** Body characters parsed between yields. @default 200_000 */
   sliceChars?: number | undefined;
 }
 

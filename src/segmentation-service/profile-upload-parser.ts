@@ -18,7 +18,7 @@ export interface ParsedUpload {
 }
 
 export interface ParseUploadOptions {
-  /** Characters scanned between yields. @default 1_000_000 */
+  /** Characters scanned between yields. @default 200_000 */
   sliceChars?: number | undefined;
   /** @default a setImmediate turn */
   yieldNow?: (() => Promise<void>) | undefined;
@@ -103,7 +103,7 @@ export async function parseProfileUpload(
   text: string,
   options: ParseUploadOptions = {},
 ): Promise<ParsedUpload> {
-  const sliceChars = options.sliceChars ?? 1_000_000;
+  const sliceChars = options.sliceChars ?? 200_000;
   const yieldNow = options.yieldNow ?? yieldToEventLoop;
   const members: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let profiles: unknown;
