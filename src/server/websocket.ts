@@ -70,6 +70,8 @@ type EnvelopedArgs = ExecutionArgs & {
     /** The generation of the client's id this execution belongs to. */
     operation: Operation;
     operations: SocketOperations;
+    /** graphql-ws's own map of the socket's ids (see `settle`). */
+    protocolIds: Record<string, unknown>;
   };
 };
 
@@ -163,6 +165,7 @@ export function attachWebSocket(
           subscribe: enveloped.subscribe,
           operation,
           operations,
+          protocolIds: ctx.subscriptions,
         },
       };
       return args;
@@ -221,7 +224,11 @@ async function settle<T>(
   rootValue: EnvelopedArgs['rootValue'],
   result: T | AsyncIterable<T>,
 ): Promise<T | AsyncIterableIterator<T>> {
-  const { operation, operations } = rootValue;
+  const { operation, operations, protocolIds } = rootValue;
+  // graphql-ws drops an id from its map at the end of every execution under that id, also of
+  // an older generation that ended with an error while this one started: this operation is
+  // still active, so it must stay in graphql-ws's map, or graphql-ws would drop its results.
+  if (!operation.isEnded && !(operation.id in protocolIds)) protocolIds[operation.id] = null;
   if (isAsyncIterable(result)) {
     return operations.adopt(operation, result[Symbol.asyncIterator]());
   }
