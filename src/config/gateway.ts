@@ -73,6 +73,11 @@ export interface UpstreamSettings {
   maxConcurrencyPerTenant: number;
   /** Calls of one tenant waiting for a slot; more fail fast with RATE_LIMITED. @default 256 */
   maxQueuedPerTenant: number;
+  /**
+   * The longest upstream `Retry-After` believed; a longer one (or a date that far ahead) reads
+   * as this, so a throttled tenant's subscriptions look again after five minutes. @default 300000
+   */
+  retryAfterMaxMs: number;
 }
 
 export interface GraphqlLimits {
@@ -171,6 +176,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       UPSTREAM_MAX_BODY_BYTES: intVar(16 * 1024 * 1024, 65_536, 1024 * 1024 * 1024),
       UPSTREAM_MAX_CONCURRENCY_PER_TENANT: intVar(16, 1, 10_000),
       UPSTREAM_MAX_QUEUED_PER_TENANT: intVar(256, 0, 100_000),
+      // One hour at most: the watcher never waits longer, whatever this says.
+      UPSTREAM_RETRY_AFTER_MAX_MS: intVar(300_000, 1_000, 3_600_000),
       POLL_INTERVAL_MS: intVar(2_000, 10, 3_600_000),
       AUTH_MODE: optionalString(),
       AEP_ACCESS_TOKEN: optionalString(),
@@ -229,6 +236,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       maxBodyBytes: e.UPSTREAM_MAX_BODY_BYTES,
       maxConcurrencyPerTenant: e.UPSTREAM_MAX_CONCURRENCY_PER_TENANT,
       maxQueuedPerTenant: e.UPSTREAM_MAX_QUEUED_PER_TENANT,
+      retryAfterMaxMs: e.UPSTREAM_RETRY_AFTER_MAX_MS,
     },
     emulator: isEmbedded ? loadEmulatorConfig(env) : undefined,
     auth,

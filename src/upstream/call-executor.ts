@@ -51,6 +51,8 @@ export interface CallExecutorOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** The longest `Retry-After` believed; longer ones read as this. */
+  retryAfterMaxMs: number;
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   userAgent: string;
@@ -150,7 +152,11 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
           authorization = await authorize(tenant, details, true);
           continue;
         }
-        retryAfterMs = parseRetryAfterMs(headerValue(outcome.headers, 'retry-after'), Date.now());
+        retryAfterMs = parseRetryAfterMs(
+          headerValue(outcome.headers, 'retry-after'),
+          Date.now(),
+          options.retryAfterMaxMs,
+        );
         failure = httpError(
           {
             method,

@@ -17,6 +17,7 @@ import {
   listJobsQuery,
 } from './paths.ts';
 import { bulkItem, foreignReason, readJson } from './response-reading.ts';
+import { DEFAULT_RETRY_AFTER_MAX_MS } from './retry-after.ts';
 import { bulkResultOf, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
 import type {
   BulkGetResult,
@@ -45,6 +46,12 @@ export interface UpstreamClientOptions {
   retryBaseMs?: number | undefined;
   /** Longest wait between attempts, and the longest `Retry-After` worth waiting for. @default 5000 */
   retryMaxMs?: number | undefined;
+  /**
+   * The longest `Retry-After` believed (delta-seconds or HTTP-date); a longer one, or a date
+   * that far ahead (clock skew included), reads as this in errors and in the watcher's backoff.
+   * @default 300000
+   */
+  retryAfterMaxMs?: number | undefined;
   /** Keep-alive connections to the upstream origin. @default 64 */
   connections?: number | undefined;
   /**
@@ -105,6 +112,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     maxAttempts: options.maxAttempts ?? 3,
     retryBaseMs: options.retryBaseMs ?? 200,
     retryMaxMs: options.retryMaxMs ?? 5_000,
+    retryAfterMaxMs: options.retryAfterMaxMs ?? DEFAULT_RETRY_AFTER_MAX_MS,
     random: options.random ?? Math.random,
     sleep: options.sleep ?? sleepFor,
     userAgent: options.userAgent ?? 'segment-jobs-gateway',

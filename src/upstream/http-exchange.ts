@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { type AttemptOutcome, declaredLength, networkOutcome } from './attempt-outcome.ts';
+import { MAX_TIMER_DELAY_MS } from './retry-after.ts';
 import { createTenantLimiter } from './tenant-limiter.ts';
 
 export interface HttpExchangeOptions {
@@ -158,10 +159,10 @@ export function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
+/** Waits `ms` (at most what a timer holds), or less when `signal` aborts. */
 export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (isAborted(signal) || ms <= 0) {
+    if (isAborted(signal) || !(ms > 0)) {
       resolve();
       return;
     }
@@ -170,7 +171,7 @@ export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_DELAY_MS));
     signal?.addEventListener('abort', done, { once: true });
   });
 }

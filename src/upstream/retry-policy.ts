@@ -22,21 +22,8 @@ export function backoffDelayMs(failedAttempt: number, options: BackoffOptions): 
   return Math.floor(options.random() * capMs);
 }
 
-/**
- * Reads `Retry-After` (delta seconds or an HTTP date) as milliseconds from `nowMs`; undefined
- * when absent or unreadable. A date in the past reads as 0.
- */
-export function parseRetryAfterMs(header: string | undefined, nowMs: number): number | undefined {
-  if (header === undefined) return undefined;
-  const value = header.trim();
-  if (value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  // HTTP dates always name a weekday and GMT; a bare number-ish string is not a date.
-  if (!/GMT$/i.test(value)) return undefined;
-  const atMs = Date.parse(value);
-  if (Number.isNaN(atMs)) return undefined;
-  return Math.max(0, atMs - nowMs);
-}
+/** `Retry-After` lives in its own module; re-exported for the callers of this one. */
+export { parseRetryAfterMs } from './retry-after.ts';
 
 export type RetryDecision =
   | { retry: true; delayMs: number }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeBackoffMs } from './backoff.ts';
+import { computeBackoffMs, MAX_TIMER_DELAY_MS, RETRY_AFTER_CEILING_MS } from './backoff.ts';
 
 describe('computeBackoffMs', () => {
   it.each([
@@ -43,5 +43,30 @@ describe('computeBackoffMs', () => {
       expect(waits).toEqual([...waits].sort((a, b) => a - b));
       expect(waits.at(-1)).toBeLessThanOrEqual(32_000);
     }
+  });
+});
+
+describe('computeBackoffMs with hostile inputs', () => {
+  const input = { failures: 1, baseMs: 2_000, maxMs: 30_000, random: () => 0 };
+  it.each<[string, number, number]>([
+    ['2^31 ms (overflows setTimeout to 1 ms)', 2 ** 31, RETRY_AFTER_CEILING_MS],
+    ['2147484 s', 2_147_484_000, RETRY_AFTER_CEILING_MS],
+    ['2,000,000 s (23 days)', 2_000_000_000, RETRY_AFTER_CEILING_MS],
+    ['Infinity', Number.POSITIVE_INFINITY, RETRY_AFTER_CEILING_MS],
+    ['NaN', Number.NaN, 2_000],
+    ['negative', -5_000, 2_000],
+    ['zero', 0, 2_000],
+    ['fractional', 2_500.4, 2_500],
+  ])('Retry-After %s → %i ms', (_name, retryAfterMs, expected) => {
+    expect(computeBackoffMs({ ...input, retryAfterMs })).toBe(expected);
+  });
+
+  it('never goes below the base nor above what a timer can hold, whatever the random source', () => {
+    for (const random of [Number.NaN, -1, 2, Number.POSITIVE_INFINITY]) {
+      const ms = computeBackoffMs({ ...input, failures: 40, random: () => random });
+      expect(ms).toBeGreaterThanOrEqual(2_000);
+      expect(ms).toBeLessThanOrEqual(30_000);
+    }
+    expect(RETRY_AFTER_CEILING_MS).toBeLessThan(MAX_TIMER_DELAY_MS);
   });
 });

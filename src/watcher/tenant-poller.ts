@@ -22,7 +22,7 @@ import {
   UpstreamUnauthenticatedError,
 } from '../upstream/errors.ts';
 import type { BulkGetResult, UpstreamClient } from '../upstream/types.ts';
-import { computeBackoffMs } from './backoff.ts';
+import { clampTimerDelayMs, computeBackoffMs } from './backoff.ts';
 import type { FeedSubscriber } from './feed-subscriber.ts';
 import type { JobsSubscriber } from './job-subscriber.ts';
 
@@ -365,10 +365,14 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
 
   const schedule = (delayMs: number): void => {
     clearTimer();
-    timer = setTimeout(() => {
-      timer = undefined;
-      void tick();
-    }, delayMs);
+    // Never below the poll interval, never above what a timer holds (a longer one fires at once).
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        void tick();
+      },
+      clampTimerDelayMs(delayMs, settings.pollIntervalMs),
+    );
   };
 
   const ensurePolling = (): void => {

@@ -176,6 +176,41 @@ describe('status mapping', () => {
     expect(error.message).toContain('retry after 30 s');
   });
 
+  it.each([
+    ['2147484', 300],
+    ['99999999999999999999', 300],
+    [() => new Date(Date.now() + 30 * 86_400_000).toUTCString(), 300],
+    ['-5', undefined],
+    ['1.5', undefined],
+    ['soon', undefined],
+  ])(
+    '429 with Retry-After %s → retryAfterSeconds %s (capped by UPSTREAM_RETRY_AFTER_MAX_MS)',
+    async (header, seconds) => {
+      const value = typeof header === 'function' ? header() : header;
+      fake.respondWith([{ status: 429, headers: { 'retry-after': value } }]);
+      const error = await failureOf(
+        client.createJob(tenant, { kind: 'segments', segmentIds: ['s'] }),
+      );
+      expect((error as UpstreamRateLimitedError).retryAfterSeconds).toBe(seconds);
+      if (seconds !== undefined) expect(error.message).toMatch(/; retry after 300 s$/);
+    },
+  );
+
+  it('a configured Retry-After cap applies', async () => {
+    const capped = createUpstreamClient({
+      baseUrl: fake.baseUrl,
+      maxAttempts: 1,
+      retryAfterMaxMs: 60_000,
+    });
+    try {
+      fake.respondWith([{ status: 429, headers: { 'retry-after': '2147484' } }]);
+      const error = await failureOf(capped.getJob(tenant, 'job-1'));
+      expect((error as UpstreamRateLimitedError).retryAfterSeconds).toBe(60);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('429 without Retry-After leaves retryAfterSeconds undefined', async () => {
     fake.respondWith([{ status: 429 }]);
     const error = await failureOf(
