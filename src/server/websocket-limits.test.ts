@@ -33,7 +33,7 @@ describe('createTokenBucket', () => {
       50,
       2,
       [0, 10, 20, 30],
-      [true, true, false, true],
+      [true, true, true, false],
     ],
   ])('%s', (_case, rate, burst, times, expected) => {
     expect(answers(rate, burst, times)).toEqual(expected);
