@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 import { runEmulatorStallsBench } from './emulator-stalls.bench.ts';
 import { runGatewayBench } from './gateway.bench.ts';
 import { runPqlBench } from './pql.bench.ts';
+import { runResolvedSizeBench } from './resolved-size.bench.ts';
 import { runSoakBench } from './soak.bench.ts';
 import { runSubscriptionsBench } from './subscriptions.bench.ts';
 import { runUpstreamParseBench } from './upstream-parse.bench.ts';
@@ -20,6 +21,10 @@ const benches: Bench[] = [
   { name: 'Embedded service: longest event-loop stall', run: runEmulatorStallsBench },
   { name: 'Upstream job page parsing: zod reference vs hand-written', run: runUpstreamParseBench },
   { name: 'Gateway HTTP throughput and batching', run: runGatewayBench },
+  {
+    name: 'resolved-size: loop stall and heap per operation over huge job lists and metric maps',
+    run: runResolvedSizeBench,
+  },
   { name: 'Subscriptions: calls per tick, push lag, memory', run: runSubscriptionsBench },
   { name: 'Soak: subscriber churn and memory', run: runSoakBench },
 ];
