@@ -18,7 +18,7 @@ interface Bench {
 
 const benches: Bench[] = [
   { name: 'PQL evaluation throughput', run: runPqlBench },
-  { name: 'Embedded service: longest event-loop stall', run: runEmulatorStallsBench },
+  { name: 'Embedded service stalls: longest event-loop stall', run: runEmulatorStallsBench },
   { name: 'Upstream job page parsing: zod reference vs hand-written', run: runUpstreamParseBench },
   { name: 'Gateway HTTP throughput and batching', run: runGatewayBench },
   {
