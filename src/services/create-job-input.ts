@@ -1,5 +1,6 @@
 // Validation of the create-job input into the upstream's create request. Pure: the rules a
 // caller can be told about ("expected X, but got Y"), nothing else.
+import { jobIdProblem } from '../domain/index.ts';
 import type { CreateJobRequest } from '../upstream/types.ts';
 import { ValidationError } from './domain-errors.ts';
 
@@ -61,6 +62,8 @@ function checkSegmentIds(ids: readonly string[]): string[] {
         'segmentIds',
       );
     }
+    const problem = jobIdProblem(id, `a segment id at segmentIds[${index}]`);
+    if (problem !== undefined) throw new ValidationError(problem, 'segmentIds');
     if (seen.has(id)) {
       throw new ValidationError(
         `expected distinct segment ids, but "${id}" appears more than once (again at segmentIds[${index}])`,

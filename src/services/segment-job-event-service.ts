@@ -3,7 +3,7 @@
 // state of its own; the watcher owns polling and sharing.
 
 import { createGraphQLError } from 'graphql-yoga';
-import type { SegmentJobStatus, Tenant } from '../domain/index.ts';
+import { jobIdProblem, type SegmentJobStatus, type Tenant } from '../domain/index.ts';
 import type { JobStatusEvent } from '../pubsub/index.ts';
 import type { Watcher } from '../watcher/index.ts';
 import type { SubscriptionQuota } from './subscription-quota.ts';
@@ -65,6 +65,10 @@ function validateIds(ids: readonly string[]): string[] {
   const blank = distinct.findIndex((id) => id.trim() === '');
   if (blank !== -1) {
     throw badIds(`expected a job id at ids[${blank}], but got an empty string`);
+  }
+  for (const [index, id] of distinct.entries()) {
+    const problem = jobIdProblem(id);
+    if (problem !== undefined) throw badIds(`ids[${index}]: ${problem}`);
   }
   return distinct;
 }

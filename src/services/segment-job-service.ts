@@ -1,11 +1,12 @@
 // The segment job operations of one request: what resolvers call. Owns the lazy tenant, the
 // request's loaders and the mapping of upstream failures; holds no state beyond the request.
+import { createGraphQLError } from 'graphql-yoga';
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
-import { isFinal } from '../domain/index.ts';
+import { isFinal, jobIdProblem } from '../domain/index.ts';
 import { createLoaders, type Loaders } from '../loaders/index.ts';
 import type { CallOptions, JobSortField, UpstreamClient } from '../upstream/types.ts';
 import { type CreateSegmentJobInputModel, toCreateJobRequest } from './create-job-input.ts';
-import { NotFoundError } from './domain-errors.ts';
+import { NotFoundError, ValidationError } from './domain-errors.ts';
 import { toMutationError, toQueryError } from './upstream-error-mapping.ts';
 
 export interface JobListQuery {
@@ -61,6 +62,21 @@ export function segmentIdFilter(segmentId: string): string {
   return `segments~segmentId==${segmentId}`;
 }
 
+/**
+ * Refuses ids that cannot name a job (empty, `.`/`..`, lone surrogates) before anything reaches
+ * the upstream: a GraphQL error with BAD_USER_INPUT naming the argument.
+ */
+function checkQueryIds(ids: readonly string[], argument: 'id' | 'ids'): void {
+  for (const [index, id] of ids.entries()) {
+    const problem = jobIdProblem(id);
+    if (problem === undefined) continue;
+    const at = argument === 'id' ? 'id' : `ids[${index}]`;
+    throw createGraphQLError(`${at}: ${problem}`, {
+      extensions: { code: 'BAD_USER_INPUT', field: argument },
+    });
+  }
+}
+
 /** Creates the job operations of one request; the tenant and loaders are made on first use. */
 export function createSegmentJobService(options: SegmentJobServiceOptions): SegmentJobService {
   const { upstream } = options;
@@ -104,6 +120,7 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
 
   return {
     async get(id) {
+      checkQueryIds([id], 'id');
       const { loaders } = requestScope();
       await settleLists();
       try {
@@ -114,6 +131,7 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
     },
 
     async getMany(ids) {
+      checkQueryIds(ids, 'ids');
       const { loaders } = requestScope();
       await settleLists();
       try {
@@ -178,6 +196,8 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
     },
 
     async cancel(id) {
+      const problem = jobIdProblem(id);
+      if (problem !== undefined) throw new ValidationError(problem, 'id');
       const before = await loadForMutation(id);
       const { tenant, loaders } = requestScope();
       try {

@@ -1,11 +1,15 @@
 // The upstream client's factory: one function per segment jobs endpoint, built from the call
 // executor (attempts, retries, breaker), the HTTP exchange (I/O) and the pure readers. It sends
 // the tenant's four credential headers and nothing a client sent.
-import type { SegmentJobModel, Tenant } from '../domain/index.ts';
+import { jobIdProblem, type SegmentJobModel, type Tenant } from '../domain/index.ts';
 import { responseDetails } from './attempt-outcome.ts';
 import { type CallSpec, createCallExecutor, type UpstreamLogger } from './call-executor.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
-import { UpstreamNotFoundError, UpstreamOutcomeUnknownError } from './errors.ts';
+import {
+  UpstreamBadRequestError,
+  UpstreamNotFoundError,
+  UpstreamOutcomeUnknownError,
+} from './errors.ts';
 import { createHttpExchange, isAborted, sleepFor } from './http-exchange.ts';
 import {
   BULK_GET_PATH,
@@ -120,6 +124,19 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     onCall: options.onCall,
   });
 
+  /**
+   * The services refuse such ids first; this is the last line before an id becomes a path
+   * segment (`..` would climb out of /segment/jobs, a lone surrogate makes encoding throw).
+   */
+  function refusedId(method: string, id: string): UpstreamBadRequestError | undefined {
+    const problem = jobIdProblem(id);
+    if (problem === undefined) return undefined;
+    return new UpstreamBadRequestError(`${problem}; not sent`, {
+      method,
+      path: `${JOBS_PATH}/{id}`,
+    });
+  }
+
   function warnForeign(tenant: Tenant, path: string, jobId: string, field: string): void {
     logger?.warn(
       { tenantKey: tenant.key, path, jobId, mismatch: field },
@@ -162,6 +179,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     id: string,
     callOptions?: CallOptions,
   ): Promise<SegmentJobModel> {
+    const refusal = refusedId('GET', id);
+    if (refusal !== undefined) throw refusal;
     const path = jobPath(id);
     const details = { method: 'GET', path };
     return call({
@@ -190,9 +209,20 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     ids: readonly string[],
     callOptions?: CallOptions,
   ): Promise<BulkGetResult> {
-    const chunks = chunkIds(ids, bulkGetMaxIds);
     const result: BulkGetResult = new Map();
-    if (chunks.length === 0) return result;
+    const refused = new Map<string, UpstreamBadRequestError>();
+    for (const id of ids) {
+      const refusal = refusedId('POST', id);
+      if (refusal !== undefined) refused.set(id, refusal);
+    }
+    const chunks = chunkIds(
+      ids.filter((id) => !refused.has(id)),
+      bulkGetMaxIds,
+    );
+    if (chunks.length === 0) {
+      for (const [id, refusal] of refused) result.set(id, refusal);
+      return result;
+    }
     // A failed chunk fails the whole call; stop the others rather than wait for them.
     const siblings = new AbortController();
     const callerSignal = callOptions?.signal;
@@ -212,9 +242,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       for (const answer of answers) {
         for (const [id, item] of answer) result.set(id, item);
       }
+      for (const [id, refusal] of refused) result.set(id, refusal);
       // One entry per requested id, in the order first asked.
       const ordered: BulkGetResult = new Map();
-      for (const id of chunks.flat()) {
+      for (const id of new Set(ids)) {
         const item = result.get(id);
         if (item !== undefined) ordered.set(id, item);
       }
@@ -285,6 +316,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 
   async function cancelJob(tenant: Tenant, id: string, callOptions?: CallOptions): Promise<void> {
+    const refusal = refusedId('DELETE', id);
+    if (refusal !== undefined) throw refusal;
     const spec: CallSpec<undefined> = {
       tenant,
       method: 'DELETE',
