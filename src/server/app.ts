@@ -36,6 +36,7 @@ import {
   type SharedExecutionStats,
   useSharedSubscriptionExecution,
 } from './shared-subscription-execution.ts';
+import { guardSseResponse } from './sse-guard.ts';
 import { attachWebSocket, type WebSocketTransport } from './websocket.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -184,6 +185,15 @@ export function buildApp(options: BuildAppOptions): App {
         // A body already read: yoga takes it as is instead of reading the stream again.
         Object.assign(request, { body });
       }
+    }
+    // A subscriber over SSE that stops reading is bounded like a WebSocket one (see sse-guard.ts).
+    if (request.headers.accept?.includes('text/event-stream') === true) {
+      guardSseResponse(response, {
+        keepAliveMs: config.subscriptions.sseKeepAliveMs,
+        writeDeadlineMs: config.subscriptions.sseWriteDeadlineMs,
+        maxBufferedBytes: config.subscriptions.maxBufferedBytes,
+        onEnded: (reason, details) => logger.warn({ ...details, reason }, 'sse stream ended'),
+      });
     }
     await yoga.requestListener(request, response);
   }

@@ -45,7 +45,8 @@ describe('fitsBuffer', () => {
     [0, 100, 100, true],
     [1, 100, 100, false],
     [90, 10, 100, true],
-    [0, 101, 100, false],
+    [0, 101, 100, true],
+    [1, 101, 100, false],
   ])('%i buffered + %i bytes within %i: %s', (buffered, bytes, limit, expected) => {
     expect(fitsBuffer(buffered, bytes, limit)).toBe(expected);
   });

@@ -45,11 +45,14 @@ export function createTokenBucket(
   };
 }
 
-/** Whether `bytes` more may be queued on a socket that has `bufferedBytes` unsent. */
+/**
+ * Whether `bytes` more may be queued on a socket that has `bufferedBytes` unsent. A message
+ * larger than the limit still goes to a client that has read everything before it.
+ */
 export function fitsBuffer(
   bufferedBytes: number,
   bytes: number,
   maxBufferedBytes: number,
 ): boolean {
-  return bufferedBytes + bytes <= maxBufferedBytes;
+  return bufferedBytes === 0 || bufferedBytes + bytes <= maxBufferedBytes;
 }
