@@ -19,6 +19,7 @@ import {
   type BulkGetErrorEntry,
   badRequest,
   bulkGetError,
+  bulkGetNoneFound,
   notFound,
   ServiceError,
 } from './service-errors.ts';
@@ -153,6 +154,12 @@ export function definitionRoutes(options: DefinitionRoutesOptions): Route[] {
       request.scope,
       ids.map((entry) => entry.id),
     );
+    // None known: one 404 for the whole request (docs/embedded-service.md says why).
+    if (found.size === 0)
+      throw bulkGetNoneFound(
+        'segment definition',
+        ids.map(({ id }) => id),
+      );
     // fromEntries defines own keys, so an id like "__proto__" gets its entry too.
     const results: Record<string, DefinitionDocument | BulkGetErrorEntry> = Object.fromEntries(
       ids.map(({ id }) => [id, found.get(id) ?? bulkGetError(id, 'segment definition')]),

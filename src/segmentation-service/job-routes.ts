@@ -11,6 +11,7 @@ import {
   type BulkGetErrorEntry,
   badRequest,
   bulkGetError,
+  bulkGetNoneFound,
   notFound,
   ServiceError,
 } from './service-errors.ts';
@@ -127,12 +128,20 @@ export function jobRoutes(options: JobRoutesOptions): Route[] {
 
   function bulkGet(request: ServiceRequest): ServiceResponse {
     const { ids } = parseBody(bulkGetSchema, request.body, 'bulk-get request');
+    const found = new Map<string, JobDocument>();
+    for (const { id } of ids) {
+      const doc = store.getJob(request.scope, id)?.doc;
+      if (doc !== undefined) found.set(id, doc);
+    }
+    // None known: one 404 for the whole request (docs/embedded-service.md says why).
+    if (found.size === 0)
+      throw bulkGetNoneFound(
+        'segment job',
+        ids.map(({ id }) => id),
+      );
     // fromEntries defines own keys, so an id like "__proto__" gets its entry too.
     const results: Record<string, JobDocument | BulkGetErrorEntry> = Object.fromEntries(
-      ids.map(({ id }) => [
-        id,
-        store.getJob(request.scope, id)?.doc ?? bulkGetError(id, 'segment job'),
-      ]),
+      ids.map(({ id }) => [id, found.get(id) ?? bulkGetError(id, 'segment job')]),
     );
     return { status: 207, body: { results } };
   }

@@ -93,3 +93,19 @@ export function bulkGetError(id: string, what: string): BulkGetErrorEntry {
     error: { status: 404, code: serviceErrorCode(404), message: `${what} ${id} not found` },
   };
 }
+
+// Enough ids to act on without flooding a message.
+const MAX_IDS_IN_NONE_FOUND = 10;
+
+/**
+ * The whole-request 404 of a bulk-get where no id is known to the tenant (Adobe documents this
+ * answer for its audiences bulk-get, with code UPAPI-113000-404; ours keeps the service's codes).
+ */
+export function bulkGetNoneFound(what: string, ids: readonly string[]): ServiceError {
+  const unique = [...new Set(ids)];
+  const shown = unique.slice(0, MAX_IDS_IN_NONE_FOUND).join(', ');
+  const more = unique.length - MAX_IDS_IN_NONE_FOUND;
+  return notFound(
+    `expected at least one known ${what} id, but none of these was found: ${shown}${more > 0 ? ` and ${more} more` : ''}`,
+  );
+}
