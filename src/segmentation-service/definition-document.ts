@@ -19,7 +19,7 @@ export interface DefinitionDocument {
   id: string;
   imsOrgId: string;
   sandbox: SandboxDocument;
-  profileInstanceId: 'ups';
+  profileInstanceId: string;
   name: string;
   description: string;
   expression: SegmentExpression;
@@ -30,6 +30,12 @@ export interface DefinitionDocument {
   creationTime: number;
   updateTime: number;
   updateEpoch: number;
+  /** Kept as given; only present when a create or PATCH gave it. */
+  payloadSchema?: string;
+}
+
+export interface DataGovernancePolicy {
+  excludeOptOut: boolean;
 }
 
 export const DEFAULT_EVALUATION_INFO: EvaluationInfo = {
@@ -46,6 +52,11 @@ export interface NewDefinitionInput {
   schemaName: string;
   mergePolicyId: string;
   evaluationInfo?: EvaluationInfo | undefined;
+  /** @default 'ups' */
+  profileInstanceId?: string | undefined;
+  /** @default { excludeOptOut: true } */
+  dataGovernancePolicy?: DataGovernancePolicy | undefined;
+  payloadSchema?: string | undefined;
   nowMs: number;
 }
 
@@ -54,17 +65,18 @@ export function createDefinitionDocument(input: NewDefinitionInput): DefinitionD
     id: randomUUID(),
     imsOrgId: input.scope.orgId,
     sandbox: sandboxDocument(input.scope),
-    profileInstanceId: 'ups',
+    profileInstanceId: input.profileInstanceId ?? 'ups',
     name: input.name,
     description: input.description ?? '',
     expression: input.expression,
     schema: { name: input.schemaName },
     mergePolicyId: input.mergePolicyId,
     evaluationInfo: input.evaluationInfo ?? DEFAULT_EVALUATION_INFO,
-    dataGovernancePolicy: { excludeOptOut: true },
+    dataGovernancePolicy: input.dataGovernancePolicy ?? { excludeOptOut: true },
     creationTime: input.nowMs,
     updateTime: input.nowMs,
     updateEpoch: Math.floor(input.nowMs / 1000),
+    ...(input.payloadSchema === undefined ? {} : { payloadSchema: input.payloadSchema }),
   };
 }
 
@@ -73,6 +85,8 @@ export interface DefinitionChanges {
   description?: string | undefined;
   expression?: SegmentExpression | undefined;
   evaluationInfo?: EvaluationInfo | undefined;
+  dataGovernancePolicy?: DataGovernancePolicy | undefined;
+  payloadSchema?: string | undefined;
 }
 
 /** The definition after a PATCH; `updateTime` always advances. */
@@ -88,7 +102,9 @@ export function patchDefinitionDocument(
     description: changes.description ?? definition.description,
     expression: changes.expression ?? definition.expression,
     evaluationInfo: changes.evaluationInfo ?? definition.evaluationInfo,
+    dataGovernancePolicy: changes.dataGovernancePolicy ?? definition.dataGovernancePolicy,
     updateTime,
     updateEpoch: Math.floor(updateTime / 1000),
+    ...(changes.payloadSchema === undefined ? {} : { payloadSchema: changes.payloadSchema }),
   };
 }

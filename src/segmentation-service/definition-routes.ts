@@ -95,8 +95,9 @@ export function definitionRoutes(options: DefinitionRoutesOptions): Route[] {
         page: {
           totalCount,
           totalPages: Math.ceil(totalCount / query.limit),
-          sortField: query.sort.field,
-          sort: query.sort.direction,
+          // The envelope names one key: the first, which orders the page most.
+          sortField: query.sort[0].field,
+          sort: query.sort[0].direction,
           pageSize: definitions.length,
           limit: query.limit,
         },
@@ -119,6 +120,9 @@ export function definitionRoutes(options: DefinitionRoutesOptions): Route[] {
       schemaName: body.schema.name,
       mergePolicyId: resolveMergePolicyId(request.scope, body.mergePolicyId),
       evaluationInfo: body.evaluationInfo,
+      profileInstanceId: body.profileInstanceId,
+      dataGovernancePolicy: body.dataGovernancePolicy,
+      payloadSchema: body.payloadSchema,
       nowMs: now(),
     });
     if (store.insertDefinition(request.scope, doc) === 'name-taken') throw nameTaken(doc.name);

@@ -58,17 +58,35 @@ describe('parseJobListQuery', () => {
 
 describe('parseDefinitionListQuery', () => {
   it.each([
-    ['', { start: 0, limit: 20, sort: { field: 'creationTime', direction: 'desc' } }],
+    ['', { start: 0, limit: 20, sort: [{ field: 'creationTime', direction: 'desc' }] }],
     ['page=2&limit=10', { start: 20, limit: 10 }],
     ['start=5&page=2', { start: 5 }],
-    ['sort=name:asc', { sort: { field: 'name', direction: 'asc' } }],
+    ['sort=name:asc', { sort: [{ field: 'name', direction: 'asc' }] }],
+    [
+      'sort=name:asc,internalId:desc',
+      {
+        sort: [
+          { field: 'name', direction: 'asc' },
+          { field: 'internalId', direction: 'desc' },
+        ],
+      },
+    ],
+    [
+      'sort= updateTime , name:desc',
+      {
+        sort: [
+          { field: 'updateTime', direction: 'asc' },
+          { field: 'name', direction: 'desc' },
+        ],
+      },
+    ],
   ])('reads "%s"', (query, expected) => {
     expect(parseDefinitionListQuery(params(query))).toMatchObject(expected);
   });
 
   it('rejects a sort field definitions do not have', () => {
     expect(() => parseDefinitionListQuery(params('sort=status:asc'))).toThrow(
-      /name:asc\|name:desc/,
+      /one of name, internalId, creationTime, updateTime .* but got "status"/,
     );
   });
 });

@@ -8,13 +8,15 @@ export const MAX_PAGE_LIMIT = 100;
 
 export type SortDirection = 'asc' | 'desc';
 export type JobSortField = 'creationTime' | 'updateTime' | 'status';
-export type DefinitionSortField = 'creationTime' | 'updateTime' | 'name';
+/** `internalId` (from the OpenAPI's `sort` example) is the definition's id here. */
+export type DefinitionSortField = 'name' | 'internalId' | 'creationTime' | 'updateTime';
 
 export const JOB_SORT_FIELDS: readonly JobSortField[] = ['creationTime', 'updateTime', 'status'];
 export const DEFINITION_SORT_FIELDS: readonly DefinitionSortField[] = [
+  'name',
+  'internalId',
   'creationTime',
   'updateTime',
-  'name',
 ];
 
 /**
@@ -38,10 +40,16 @@ export interface JobListQuery {
   properties: PropertyFilter[];
 }
 
+export interface SortKey<F extends string> {
+  field: F;
+  direction: SortDirection;
+}
+
 export interface DefinitionListQuery {
   start: number;
   limit: number;
-  sort: { field: DefinitionSortField; direction: SortDirection };
+  /** Keys in order of precedence; never empty, each field at most once. */
+  sort: [SortKey<DefinitionSortField>, ...SortKey<DefinitionSortField>[]];
 }
 
 function single(params: URLSearchParams, name: string): string | undefined {
@@ -146,8 +154,47 @@ export function parseDefinitionListQuery(params: URLSearchParams): DefinitionLis
   return {
     start,
     limit,
-    sort: sortParam(params, DEFINITION_SORT_FIELDS, { field: 'creationTime', direction: 'desc' }),
+    sort: sortKeysParam(params, DEFINITION_SORT_FIELDS, {
+      field: 'creationTime',
+      direction: 'desc',
+    }),
   };
+}
+
+/**
+ * The OpenAPI's multi-key `sort` of the definitions list: `name:asc,internalId:desc`, each key a
+ * field once, `:asc` when the direction is left out.
+ */
+function sortKeysParam<F extends string>(
+  params: URLSearchParams,
+  allowed: readonly F[],
+  fallback: SortKey<F>,
+): [SortKey<F>, ...SortKey<F>[]] {
+  const raw = single(params, 'sort');
+  if (raw === undefined) return [fallback];
+  const keys: SortKey<F>[] = [];
+  for (const part of raw.split(',')) {
+    const [field = '', direction = 'asc', ...rest] = part.trim().split(':');
+    if (!(allowed as readonly string[]).includes(field)) {
+      throw badRequest(
+        `expected each "sort" key to name one of ${allowed.join(', ')} (then :asc or :desc, comma-separated), but got "${field}" in "${raw}"`,
+      );
+    }
+    if ((direction !== 'asc' && direction !== 'desc') || rest.length > 0) {
+      throw badRequest(
+        `expected a "sort" key as field:asc or field:desc, but got "${part.trim()}" in "${raw}"`,
+      );
+    }
+    if (keys.some((key) => key.field === field)) {
+      throw badRequest(
+        `expected each "sort" field once, but got "${field}" more than once in "${raw}"`,
+      );
+    }
+    keys.push({ field: field as F, direction });
+  }
+  const [first, ...others] = keys;
+  // split() always yields at least one part, and every part became a key or threw.
+  return [first as SortKey<F>, ...others];
 }
 
 /** Every value found at `path`, stepping into arrays along the way. */

@@ -103,13 +103,20 @@ const evaluationInfoSchema = z.object({
   synchronous: z.object({ enabled: z.boolean() }).default({ enabled: false }),
 });
 
+const dataGovernancePolicySchema = z.object({ excludeOptOut: z.boolean() });
+
+// Fields of the OpenAPI's CreateSegmentDefinition and SegmentDefinition; read-only ones (id,
+// imsOrgId, times) and undocumented ones are dropped.
 export const createDefinitionSchema = z.object({
   name: nonEmptyText(MAX_NAME_LENGTH),
   description: z.string().max(MAX_TEXT_LENGTH).optional(),
+  profileInstanceId: nonEmptyText(MAX_NAME_LENGTH).optional(),
   expression: expressionSchema,
   schema: z.object({ name: nonEmptyText(MAX_NAME_LENGTH) }).default({ name: DEFAULT_SCHEMA_NAME }),
   mergePolicyId: nonEmptyText(MAX_NAME_LENGTH).optional(),
   evaluationInfo: evaluationInfoSchema.optional(),
+  dataGovernancePolicy: dataGovernancePolicySchema.optional(),
+  payloadSchema: z.string().max(MAX_TEXT_LENGTH).optional(),
 });
 
 export const patchDefinitionSchema = z
@@ -118,14 +125,12 @@ export const patchDefinitionSchema = z
     description: z.string().max(MAX_TEXT_LENGTH).optional(),
     expression: expressionSchema.optional(),
     evaluationInfo: evaluationInfoSchema.optional(),
+    dataGovernancePolicy: dataGovernancePolicySchema.optional(),
+    payloadSchema: z.string().max(MAX_TEXT_LENGTH).optional(),
   })
   .refine(
-    (patch) =>
-      patch.name !== undefined ||
-      patch.description !== undefined ||
-      patch.expression !== undefined ||
-      patch.evaluationInfo !== undefined,
-    'expected at least one of name, description, expression, evaluationInfo',
+    (patch) => Object.values(patch).some((value) => value !== undefined),
+    'expected at least one of name, description, expression, evaluationInfo, dataGovernancePolicy, payloadSchema',
   );
 
 const identitySchema = z.looseObject({

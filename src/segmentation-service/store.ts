@@ -237,9 +237,10 @@ const JOB_SORT_COLUMNS = {
 } as const;
 
 const DEFINITION_SORT_COLUMNS = {
+  name: 'name',
+  internalId: 'id',
   creationTime: 'creation_time',
   updateTime: 'update_time',
-  name: 'name',
 } as const;
 
 // SQLite's bound-parameter limit is far above this; chunks keep each statement small.
@@ -472,10 +473,13 @@ export function createStore(options: StoreOptions): SegmentationStore {
     scope: TenantScope,
     query: DefinitionListQuery,
   ): { totalCount: number; definitions: DefinitionDocument[] } {
-    const column = DEFINITION_SORT_COLUMNS[query.sort.field];
-    const direction = query.sort.direction === 'asc' ? 'ASC' : 'DESC';
+    const order = query.sort.map(
+      (key) => `${DEFINITION_SORT_COLUMNS[key.field]} ${key.direction === 'asc' ? 'ASC' : 'DESC'}`,
+    );
+    // Ties end at the id, so pages are stable (unless the keys already name it).
+    if (!query.sort.some((key) => key.field === 'internalId')) order.push('id ASC');
     const rows = dynamic(
-      `SELECT doc FROM definitions WHERE org_id = ? AND sandbox_name = ? ORDER BY ${column} ${direction}, id ASC LIMIT ? OFFSET ?`,
+      `SELECT doc FROM definitions WHERE org_id = ? AND sandbox_name = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`,
     ).all(...scoped(scope), query.limit, query.start) as { doc: string }[];
     return {
       totalCount: countDefinitions(scope),

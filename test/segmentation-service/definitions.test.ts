@@ -65,6 +65,62 @@ describe('segment definitions', () => {
     expect((await client.get(`/segment/definitions/${definition.id}`)).body).toEqual(definition);
   });
 
+  it('keeps payloadSchema and the other documented fields on get, list and bulk-get', async () => {
+    const body = {
+      name: 'With payload schema',
+      description: 'documented fields',
+      profileInstanceId: 'ups',
+      expression: textExpression('workAddress.country = "US"'),
+      evaluationInfo: {
+        batch: { enabled: false },
+        continuous: { enabled: true },
+        synchronous: { enabled: false },
+      },
+      schema: { name: '_xdm.context.profile' },
+      payloadSchema: 'string',
+      dataGovernancePolicy: { excludeOptOut: false },
+    };
+    const created = await client.post<DefinitionView>('/segment/definitions', body);
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject(body);
+    const { id } = created.body;
+    expect((await client.get(`/segment/definitions/${id}`)).body).toEqual(created.body);
+    const listed = await client.get<DefinitionList>('/segment/definitions?limit=100');
+    expect(listed.body.segments.find((definition) => definition.id === id)).toEqual(created.body);
+    const bulk = await client.post<{ results: Record<string, unknown> }>(
+      '/segment/definitions/bulk-get',
+      { ids: [{ id }] },
+    );
+    expect(bulk.body.results[id]).toEqual(created.body);
+    const patched = await client.patch<DefinitionView>(`/segment/definitions/${id}`, {
+      payloadSchema: 'other',
+      dataGovernancePolicy: { excludeOptOut: true },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      payloadSchema: 'other',
+      description: 'documented fields',
+    });
+    expect(patched.body.dataGovernancePolicy).toEqual({ excludeOptOut: true });
+  });
+
+  it.each([
+    ['a payloadSchema that is not a string', { payloadSchema: 5 }, /payloadSchema: /],
+    [
+      'a dataGovernancePolicy without a boolean',
+      { dataGovernancePolicy: { excludeOptOut: 'yes' } },
+      /dataGovernancePolicy\.excludeOptOut: /,
+    ],
+  ])('rejects %s with 400', async (_, extra, message) => {
+    const response = await client.post('/segment/definitions', {
+      name: 'Typed fields',
+      expression: textExpression('a = 1'),
+      ...extra,
+    });
+    expect(response.status).toBe(400);
+    expect(errorMessage(response.body)).toMatch(message);
+  });
+
   it('accepts pql/json (the OpenAPI example) and type omitted', async () => {
     const value =
       '{"nodeType":"fnApply","fnName":"=","params":[{"nodeType":"fieldLookup","fieldName":"a","object":{"nodeType":"parameterReference","position":1}},{"nodeType":"fieldLookup","fieldName":"b","object":{"nodeType":"parameterReference","position":1}}]}';
@@ -255,6 +311,48 @@ describe('listing segment definitions', () => {
     expect(response.body.page).toMatchObject({ sortField: 'name', sort: 'asc' });
     const last = await client.get<DefinitionList>('/segment/definitions?sort=name:asc&start=4');
     expect(last.body.link).toEqual({});
+  });
+
+  it('sorts by several keys, as the OpenAPI example name:asc,internalId:desc', async () => {
+    const byName = await client.get<DefinitionList>(
+      '/segment/definitions?sort=name:asc,internalId:desc',
+    );
+    expect(byName.status).toBe(200);
+    expect(byName.body.segments.map((definition) => definition.name)).toEqual([
+      'alpha',
+      'bravo',
+      'charlie',
+      'delta',
+      'echo',
+    ]);
+    expect(byName.body.page).toMatchObject({ sortField: 'name', sort: 'asc' });
+    // Every creationTime may tie within one millisecond: internalId (the id) decides then.
+    const byTime = await client.get<DefinitionList>(
+      '/segment/definitions?sort=creationTime:asc,internalId:desc',
+    );
+    const expected = [...created]
+      .sort(
+        (a, b) =>
+          (a.creationTime as number) - (b.creationTime as number) || b.id.localeCompare(a.id),
+      )
+      .map((definition) => definition.name);
+    expect(byTime.body.segments.map((definition) => definition.name)).toEqual(expected);
+    expect(byTime.body.link).toEqual({});
+  });
+
+  it.each([
+    [
+      'an unknown field',
+      'sort=name:asc,status:desc',
+      /one of name, internalId, creationTime, updateTime .*but got "status"/,
+    ],
+    ['a field twice', 'sort=name:asc,name:desc', /"name" more than once/],
+    ['a bad direction', 'sort=name:up', /"name:up"/],
+    ['an empty key', 'sort=name:asc,', /""/],
+  ])('refuses a sort with %s, naming what is allowed', async (_, query, message) => {
+    const response = await client.get(`/segment/definitions?${query}`);
+    expect(response.status).toBe(400);
+    expect(errorMessage(response.body)).toMatch(message);
   });
 
   it('rejects bad list parameters with 400', async () => {
