@@ -1,424 +1,295 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SegmentJobModel } from '../domain/index.ts';
-import { SEGMENT_JOB_STATUSES } from '../domain/index.ts';
-import * as reference from './job-document.reference.ts';
-import { MetricMapError, parseJobDocument } from './job-document.ts';
-import { type Parsed, type ParsedJobList, parseBulkResults, parseJobList } from './schemas.ts';
+import { MetricMapError } from './job-document.ts';
+import { bulkResultOf, looksLikeJob, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
 
-// Upstream-like documents. Each field's arbitrary goes through `vary`: as-is for valid documents,
-// or sometimes replaced by any JSON value, so the two readers meet every wrong type in every place.
-type Vary = <T>(arbitrary: fc.Arbitrary<T>) => fc.Arbitrary<T | fc.JsonValue>;
+const minimal = { id: 'j', imsOrgId: 'O@AdobeOrg', status: 'NEW', segments: [] };
 
-const asIs: Vary = (arbitrary) => arbitrary;
-const sometimesAnything: Vary = (arbitrary) =>
-  fc.oneof({ weight: 4, arbitrary }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
-
-// Read as absent by both: null for any optional field.
-function nullable<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | null> {
-  return fc.oneof({ weight: 5, arbitrary }, { weight: 1, arbitrary: fc.constant(null) });
-}
-
-// `__proto__` is left out: the reference read it as the object's prototype (see the unit test).
-const extraKey = fc.oneof(
-  fc.constantFrom('_links', 'callStack', 'newCounter', 'weird', 'id2'),
-  fc.string({ maxLength: 6 }).map((key) => `x-${key}`),
-);
-
-/** The record plus up to two fields neither reader knows, placed before the known ones. */
-function withUnknownFields<T extends object>(
-  record: fc.Arbitrary<T>,
-  keys: fc.Arbitrary<string> = extraKey,
-): fc.Arbitrary<T> {
-  return fc
-    .tuple(fc.dictionary(keys, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 2 }), record)
-    .map(([extras, known]) => ({ ...extras, ...known }));
-}
-
-const number = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.integer({ min: 2 ** 31, max: Number.MAX_SAFE_INTEGER }),
-  fc.constantFrom(2 ** 53 + 2, 1e21, 1.23456789e11, 8.0000018e7),
-);
-const text = fc.oneof(fc.string({ maxLength: 12 }), fc.uuid());
-const counterKey = fc.oneof(
-  fc.constantFrom('ECID', 'email', 'realized', 'exited', '0', '12', ''),
-  fc.uuid(),
-  fc.string({ maxLength: 6 }).filter((key) => key !== '__proto__'),
-);
-
-function documentArbitraries(vary: Vary) {
-  const timeWindow = withUnknownFields(
-    fc.record(
-      {
-        startTimeInMs: vary(nullable(number)),
-        endTimeInMs: vary(nullable(number)),
-        totalTimeInMs: vary(nullable(number)),
-      },
-      { requiredKeys: [] },
-    ),
-  );
-  const counter = fc.dictionary(counterKey, vary(nullable(number)), { maxKeys: 4 });
-  const nestedCounter = fc.dictionary(counterKey, vary(nullable(counter)), { maxKeys: 3 });
-  const metrics = withUnknownFields(
-    fc.record(
-      {
-        totalTime: vary(nullable(timeWindow)),
-        profileSegmentationTime: vary(nullable(fc.oneof(fc.constant({}), timeWindow))),
-        totalProfiles: vary(nullable(number)),
-        segmentedProfileCounter: vary(nullable(counter)),
-        segmentedProfileByNamespaceCounter: vary(nullable(nestedCounter)),
-        segmentedProfileByStatusCounter: vary(nullable(nestedCounter)),
-        totalProfilesByMergePolicy: vary(nullable(counter)),
-      },
-      { requiredKeys: [] },
-    ),
-  );
-  const definitionRef = withUnknownFields(
-    fc.record(
-      {
-        id: vary(text),
-        version: vary(nullable(number)),
-        expression: vary(
-          nullable(
-            withUnknownFields(
-              fc.record({
-                type: vary(fc.constant('PQL')),
-                format: vary(fc.constantFrom('pql/text', 'pql/json')),
-                value: vary(text),
-              }),
-            ),
-          ),
-        ),
-        mergePolicyId: vary(nullable(text)),
-        mergePolicy: vary(nullable(fc.record({ id: vary(text), version: vary(number) }))),
-      },
-      { requiredKeys: ['id'] },
-    ),
-  );
-  const segment = fc.oneof(
-    fc.constant({ segmentId: '*' }),
-    withUnknownFields(
-      fc.record(
-        { segmentId: vary(text), segment: vary(nullable(definitionRef)) },
-        { requiredKeys: ['segmentId'] },
-      ),
-    ),
-  );
-  const sandbox = withUnknownFields(
-    fc.record(
-      {
-        sandboxId: vary(nullable(text)),
-        sandboxName: vary(text),
-        type: vary(nullable(fc.constantFrom('production', 'development'))),
-        default: vary(nullable(fc.oneof(fc.boolean(), fc.constantFrom('true', 'false')))),
-      },
-      { requiredKeys: ['sandboxName'] },
-    ),
-  );
-  const jobError = withUnknownFields(
-    fc.record(
-      {
-        code: vary(nullable(fc.oneof(text, number, fc.constant('8.0000018E7')))),
-        msg: vary(nullable(text)),
-      },
-      { requiredKeys: [] },
-    ),
-  );
-  const job = withUnknownFields(
-    fc.record(
-      {
-        id: vary(fc.string({ minLength: 1, maxLength: 12 })),
-        imsOrgId: vary(fc.constantFrom('DEMO@AdobeOrg', 'O@AdobeOrg')),
-        sandbox: vary(nullable(sandbox)),
-        profileInstanceId: vary(nullable(fc.constant('ups'))),
-        source: vary(nullable(fc.constantFrom('api', 'scheduler'))),
-        status: vary(fc.constantFrom(...SEGMENT_JOB_STATUSES)),
-        batchId: vary(nullable(text)),
-        computeJobId: vary(nullable(fc.oneof(number, fc.stringMatching(/^-?\d{1,20}$/)))),
-        computeGatewayJobId: vary(nullable(text)),
-        segments: vary(nullable(fc.array(vary(segment), { maxLength: 3 }))),
-        metrics: vary(nullable(metrics)),
-        requestId: vary(nullable(text)),
-        schema: vary(nullable(fc.record({ name: vary(text) }, { requiredKeys: [] }))),
-        properties: vary(
-          nullable(fc.record({ scheduleId: vary(text), runId: vary(text) }, { requiredKeys: [] })),
-        ),
-        errors: vary(nullable(fc.array(vary(jobError), { maxLength: 2 }))),
-        creationTime: vary(nullable(number)),
-        updateTime: vary(nullable(number)),
-        updateEpoch: vary(nullable(number)),
-      },
-      { requiredKeys: ['id', 'imsOrgId', 'status'] },
-    ),
-  );
-  const page = withUnknownFields(
-    fc.record(
-      {
-        _page: vary(
-          nullable(
-            fc.record(
-              { totalCount: vary(nullable(number)), pageSize: vary(nullable(number)) },
-              { requiredKeys: [] },
-            ),
-          ),
-        ),
-        children: vary(fc.array(vary(job), { maxLength: 4 })),
-        _links: vary(
-          nullable(
-            fc.record(
-              {
-                next: vary(
-                  nullable(
-                    fc.record(
-                      { href: vary(nullable(fc.constantFrom('', '/segment/jobs?start=20'))) },
-                      { requiredKeys: [] },
-                    ),
-                  ),
-                ),
-              },
-              { requiredKeys: [] },
-            ),
-          ),
-        ),
-      },
-      { requiredKeys: ['children'] },
-    ),
-    // A job's `_links` is unknown to the readers; the page's is not.
-    fc.constantFrom('_embedded', 'x-total'),
-  );
-  const bulk = fc.record({
-    results: vary(
-      fc.dictionary(
-        fc.string({ maxLength: 8 }).filter((key) => key !== '__proto__'),
-        fc.oneof(job, fc.constant({ status: 404, title: 'Not found' }), fc.constant(null)),
-        { maxKeys: 4 },
-      ),
-    ),
-  });
-  return { job, page, bulk };
-}
-
-// What the gateway sees is always JSON.parse output.
-function asJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value) ?? 'null');
-}
-
-const valid = documentArbitraries(asIs);
-const varied = documentArbitraries(sometimesAnything);
-
-function pathOf(problem: string): string {
-  return problem.slice(0, problem.indexOf(': expected'));
-}
-
-/** Both accept with the same value (keys, their order, absent fields), or both reject at one path. */
-function expectSameReading<T>(actual: Parsed<T>, expected: Parsed<T>): void {
-  if (expected.ok) {
-    expect(actual).toStrictEqual(expected);
-    expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
-    return;
-  }
-  expect(actual.ok, `expected a problem at ${pathOf(expected.problem)}`).toBe(false);
-  if (actual.ok) return;
-  expect(pathOf(actual.problem)).toBe(pathOf(expected.problem));
-  expect(actual.problem).toMatch(/: expected .+, but got .+$/);
-}
-
-// Metric maps are read on first use (see readMetrics): a problem inside one is reported then, as
-// the reference reports it while parsing. Reading every map of what the reader accepted makes
-// the two comparable.
-const MAP_ENTRY =
-  /(^|\.)metrics\.(segmentedProfileCounter|segmentedProfileByNamespaceCounter|segmentedProfileByStatusCounter|totalProfilesByMergePolicy)\./;
-
-/** Reads every metric map of `job`, in field order; the first malformed one is the problem. */
-function readMaps(job: SegmentJobModel): Parsed<SegmentJobModel> {
-  try {
-    for (const key of Object.keys(job.metrics ?? {})) {
-      (job.metrics as Record<string, unknown>)[key];
-    }
-    return { ok: true, value: job };
-  } catch (error) {
-    if (!(error instanceof MetricMapError)) throw error;
-    return { ok: false, problem: error.problem };
-  }
-}
-
-function readPageMaps(page: Parsed<ParsedJobList>): Parsed<ParsedJobList> {
-  if (!page.ok) return page;
-  for (const job of page.value.jobs) {
-    const read = readMaps(job);
-    if (!read.ok) return read;
-  }
-  return page;
-}
-
-/**
- * The lazy reader agrees with the eager reference: the same value once every map is read, or a
- * problem at the same path. When the reference's first problem is inside a metric map, the lazy
- * reader either reports it when that map is read, or (not having read the map yet) an actual
- * problem of the document elsewhere.
- */
-function expectSameReadingOnceRead<T>(
-  actual: Parsed<T>,
-  readAll: (parsed: Parsed<T>) => Parsed<T>,
-  expected: Parsed<T>,
-): void {
-  if (expected.ok || !MAP_ENTRY.test(pathOf(expected.problem)) || actual.ok) {
-    expectSameReading(actual.ok ? readAll(actual) : actual, expected);
-    return;
-  }
-  expect(pathOf(actual.problem)).not.toMatch(MAP_ENTRY);
-  expect(actual.problem).toMatch(/: expected .+, but got .+$/);
-}
-
-const readJobMaps = (parsed: Parsed<SegmentJobModel>) =>
-  parsed.ok ? readMaps(parsed.value) : parsed;
-
-const RUNS = { numRuns: 400 };
-
-describe('parseJobDocument agrees with the zod reference', () => {
-  it('valid documents: both accept them, with the same job', () => {
-    fc.assert(
-      fc.property(valid.job, (document) => {
-        const input = asJson(document);
-        const expected = reference.parseJob(input);
-        expect(expected.ok).toBe(true);
-        expectSameReading(parseJobDocument(input), expected);
-      }),
-      RUNS,
-    );
+describe('parseJob: documented oddities are accepted', () => {
+  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ['minimal job', {}, {}],
+    ['missing segments read as none', { segments: undefined }, { segments: [] }],
+    ['null optional fields read as absent', { batchId: null, metrics: null }, {}],
+    [
+      'wildcard segment without a definition',
+      { segments: [{ segmentId: '*' }] },
+      { segments: [{ segmentId: '*' }] },
+    ],
+    [
+      'partial metrics while running',
+      { metrics: { totalTime: { startTimeInMs: 1 }, profileSegmentationTime: {} } },
+      { metrics: { totalTime: { startTimeInMs: 1 }, profileSegmentationTime: {} } },
+    ],
+    [
+      'counters above 2^31',
+      { metrics: { totalProfiles: 2 ** 40 } },
+      { metrics: { totalProfiles: 2 ** 40 } },
+    ],
+    ['computeJobId as a number', { computeJobId: 8811 }, { computeJobId: 8811 }],
+    ['computeJobId as a numeric string', { computeJobId: '8811' }, { computeJobId: 8811 }],
+    [
+      'sandbox default spelled as a string',
+      { sandbox: { sandboxName: 'prod', default: 'true' } },
+      { sandbox: { sandboxName: 'prod', default: true } },
+    ],
+    [
+      'job error codes as numbers',
+      { errors: [{ code: 80000018, msg: 'x' }] },
+      { errors: [{ code: '80000018', msg: 'x' }] },
+    ],
+    ['float times', { creationTime: 1.23456789e11 }, { creationTime: 1.23456789e11 }],
+  ])('%s', (_name, input, expected) => {
+    const parsed = parseJob({ ...minimal, ...input });
+    expect(parsed).toEqual({ ok: true, value: { ...minimal, ...expected } });
   });
 
-  it('documents with any value in any field: the same job or a problem at the same path', () => {
-    let rejected = 0;
-    fc.assert(
-      fc.property(varied.job, fc.constantFrom('', 'children[3]'), (document, at) => {
-        const input = asJson(document);
-        const expected = reference.parseJob(input, at);
-        if (!expected.ok) rejected++;
-        expectSameReadingOnceRead(parseJobDocument(input, at), readJobMaps, expected);
-      }),
-      { numRuns: 1_000 },
-    );
-    // Both kinds of document were met.
-    expect(rejected).toBeGreaterThan(100);
-    expect(rejected).toBeLessThan(1_000);
-  });
-
-  const corruptions: [string, (job: Record<string, unknown>) => void][] = [
-    ['an unknown status', (job) => Object.assign(job, { status: 'PAUSED' })],
-    ['a lower-case status', (job) => Object.assign(job, { status: 'succeeded' })],
-    ['a numeric status', (job) => Object.assign(job, { status: 3 })],
-    ['a missing id', (job) => delete job.id],
-    ['a null id', (job) => Object.assign(job, { id: null })],
-    ['an empty id', (job) => Object.assign(job, { id: '' })],
-    ['a numeric imsOrgId', (job) => Object.assign(job, { imsOrgId: 7 })],
-    ['segments as a string', (job) => Object.assign(job, { segments: 'all' })],
-    ['a null segment', (job) => Object.assign(job, { segments: [null] })],
-    ['a segment without segmentId', (job) => Object.assign(job, { segments: [{ segment: {} }] })],
-    [
-      'a definition without a format',
-      (job) =>
-        Object.assign(job, {
-          segments: [{ segmentId: 's', segment: { id: 's', expression: { type: 'PQL' } } }],
-        }),
-    ],
-    [
-      'a merge policy without a version',
-      (job) =>
-        Object.assign(job, {
-          segments: [{ segmentId: 's', segment: { id: 's', mergePolicy: { id: 'm' } } }],
-        }),
-    ],
-    ['metrics as a list', (job) => Object.assign(job, { metrics: [] })],
-    [
-      'totalProfiles as a string',
-      (job) => Object.assign(job, { metrics: { totalProfiles: '12' } }),
-    ],
-    [
-      'a time as a boolean',
-      (job) => Object.assign(job, { metrics: { totalTime: { endTimeInMs: true } } }),
-    ],
-    [
-      'a counter of strings',
-      (job) => Object.assign(job, { metrics: { segmentedProfileCounter: { a: 1, b: '2' } } }),
-    ],
-    [
-      'a nested counter of numbers',
-      (job) => Object.assign(job, { metrics: { segmentedProfileByStatusCounter: { s: 5 } } }),
-    ],
-    ['a sandbox without a name', (job) => Object.assign(job, { sandbox: { type: 'production' } })],
-    [
-      'a sandbox default of "yes"',
-      (job) => Object.assign(job, { sandbox: { sandboxName: 'prod', default: 'yes' } }),
-    ],
-    ['computeJobId with a letter', (job) => Object.assign(job, { computeJobId: '12a' })],
-    ['computeJobId of 21 digits', (job) => Object.assign(job, { computeJobId: '1'.repeat(21) })],
-    ['computeJobId as a boolean', (job) => Object.assign(job, { computeJobId: true })],
-    ['errors as an object', (job) => Object.assign(job, { errors: {} })],
-    ['an error code as a boolean', (job) => Object.assign(job, { errors: [{ code: true }] })],
-    ['creationTime as a string', (job) => Object.assign(job, { creationTime: '2024' })],
-    ['schema as a string', (job) => Object.assign(job, { schema: '_xdm' })],
-    ['properties as a list', (job) => Object.assign(job, { properties: [] })],
-  ];
-
-  it.each(corruptions)('%s: both reject it, at the same path', (_name, corrupt) => {
-    fc.assert(
-      fc.property(valid.job, (document) => {
-        const input = asJson(document) as Record<string, unknown>;
-        corrupt(input);
-        const expected = reference.parseJob(input);
-        expect(expected.ok).toBe(false);
-        expectSameReadingOnceRead(parseJobDocument(input), readJobMaps, expected);
-      }),
-      { numRuns: 50 },
-    );
-  });
-
-  it.each<[string, unknown]>([
-    ['a list', [{ id: 'j', imsOrgId: 'o', status: 'NEW' }]],
-    ['a string', 'job'],
-    ['null', null],
-    ['a number', 5],
-  ])('a document that is %s: both reject it as the body', (_name, input) => {
-    expectSameReading(parseJobDocument(input), reference.parseJob(input));
+  it('drops unknown fields at every level', () => {
+    const parsed = parseJob({
+      ...minimal,
+      _links: { cancel: {} },
+      extra: 1,
+      errors: [{ code: 'c', msg: 'm', callStack: 'at secret.java:1' }],
+      metrics: { totalTime: { startTimeInMs: 1, weird: 2 }, newCounter: {} },
+    });
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        ...minimal,
+        errors: [{ code: 'c', msg: 'm' }],
+        metrics: { totalTime: { startTimeInMs: 1 } },
+      },
+    });
   });
 });
 
-describe('parseJobList and parseBulkResults agree with the zod reference', () => {
-  it('valid pages: the same page', () => {
-    fc.assert(
-      fc.property(valid.page, (document) => {
-        const input = asJson(document);
-        const expected = reference.parseJobList(input);
-        expect(expected.ok).toBe(true);
-        expectSameReading(parseJobList(input), expected);
-      }),
-      RUNS,
+describe('parseJob: shapes it refuses, saying where and what', () => {
+  it.each<[string, unknown, string]>([
+    ['an unknown status', { ...minimal, status: 'PAUSED' }, 'status: expected one of NEW'],
+    [
+      'a status that is not a word',
+      { ...minimal, status: 'x y z <script>' },
+      'a 14-character string',
+    ],
+    [
+      'a missing id',
+      { ...minimal, id: undefined },
+      'id: expected a non-empty string, but got nothing',
+    ],
+    [
+      'an empty id',
+      { ...minimal, id: '' },
+      'id: expected a non-empty string, but got an empty string',
+    ],
+    [
+      'segments that are not a list',
+      { ...minimal, segments: 'all' },
+      'segments: expected an array, but got a string',
+    ],
+    [
+      'a counter that is not a number',
+      { ...minimal, metrics: { totalProfiles: '12' } },
+      'metrics.totalProfiles: expected a number, but got a string',
+    ],
+    [
+      'a definition without its expression value',
+      {
+        ...minimal,
+        segments: [
+          {
+            segmentId: 's1',
+            segment: { id: 's1', expression: { type: 'PQL', format: 'pql/text' } },
+          },
+        ],
+      },
+      'segments[0].segment.expression.value: expected a string, but got nothing',
+    ],
+    [
+      'an error entry that is not an object',
+      { ...minimal, errors: ['boom'] },
+      'errors[0]: expected an object, but got a string',
+    ],
+    [
+      'a computeJobId that is not digits',
+      { ...minimal, computeJobId: '12a' },
+      'computeJobId: expected a number or a string of digits, but got a string',
+    ],
+    [
+      'an array instead of an object',
+      [minimal],
+      'body: expected a segment job (an object), but got an array',
+    ],
+  ])('%s', (_name, input, problem) => {
+    const parsed = parseJob(input);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problem).toContain(problem);
+  });
+
+  it('a per-segment count that is not a number: refused when that map is first read', () => {
+    const parsed = parseJob(
+      { ...minimal, metrics: { segmentedProfileByNamespaceCounter: { s1: { ECID: true } } } },
+      'children[2]',
+    );
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const read = () => parsed.value.metrics?.segmentedProfileByNamespaceCounter;
+    expect(read).toThrow(MetricMapError);
+    expect(read).toThrow(
+      'upstream sent job "j" with metrics that are not the documented shape: children[2].metrics.segmentedProfileByNamespaceCounter.s1.ECID: expected a number, but got a boolean',
+    );
+    // Sent on (to another replica), the malformed map is left out rather than thrown.
+    expect(JSON.parse(JSON.stringify(parsed.value.metrics))).toEqual({});
+  });
+
+  it('a map that is not an object: refused with the document', () => {
+    const parsed = parseJob({ ...minimal, metrics: { totalProfilesByMergePolicy: [1] } });
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'metrics.totalProfilesByMergePolicy: expected an object, but got an array',
     );
   });
 
-  it('pages with any value in any field: the same page or a problem at the same path', () => {
-    fc.assert(
-      fc.property(varied.page, (document) => {
-        const input = asJson(document);
-        const expected = reference.parseJobList(input);
-        expectSameReadingOnceRead(parseJobList(input), readPageMaps, expected);
-      }),
-      RUNS,
+  it('metric maps are not enumerated until read, then read once and kept', () => {
+    let enumerations = 0;
+    const counter = new Proxy<Record<string, number>>(
+      { a: 1, b: 2 },
+      {
+        ownKeys(target) {
+          enumerations++;
+          return Reflect.ownKeys(target);
+        },
+      },
+    );
+    const parsed = parseJob({ ...minimal, metrics: { segmentedProfileCounter: counter } });
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(enumerations).toBe(0);
+    const first = parsed.value.metrics?.segmentedProfileCounter;
+    const afterFirstRead = enumerations;
+    expect(afterFirstRead).toBe(1);
+    expect(parsed.value.metrics?.segmentedProfileCounter).toBe(first);
+    expect(enumerations).toBe(afterFirstRead);
+    expect(first).toEqual({ a: 1, b: 2 });
+  });
+
+  it('reports an unknown status only when every other field is sound', () => {
+    const parsed = parseJob({ ...minimal, status: 'PAUSED', creationTime: 'yesterday' });
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'creationTime: expected a number, but got a string',
     );
   });
 
-  it('bulk-get bodies: the same results, read in place rather than copied', () => {
-    fc.assert(
-      fc.property(varied.bulk, (document) => {
-        const input = asJson(document);
-        const actual = parseBulkResults(input);
-        expectSameReading(actual, reference.parseBulkResults(input));
-        if (actual.ok) expect(actual.value).toBe((input as { results: unknown }).results);
-      }),
-      RUNS,
+  it('never echoes a non-word status value', () => {
+    const parsed = parseJob({ ...minimal, status: 'Bearer abc.def' });
+    expect(parsed.ok ? '' : parsed.problem).not.toContain('abc.def');
+  });
+});
+
+describe('parseJob: a `__proto__` key is data, never a prototype', () => {
+  it('fields under a top-level `__proto__` are not read as the job', () => {
+    const input = JSON.parse(
+      '{"__proto__": {"id": "j", "imsOrgId": "O@AdobeOrg", "status": "NEW"}}',
     );
+    const parsed = parseJob(input);
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'id: expected a non-empty string, but got nothing',
+    );
+  });
+
+  it('a counter keyed `__proto__` is dropped and leaves the prototype alone', () => {
+    const input = JSON.parse(
+      '{"id": "j", "imsOrgId": "O@AdobeOrg", "status": "NEW", "metrics": {"segmentedProfileCounter": {"__proto__": {"a": 1}, "b": 2}, "segmentedProfileByNamespaceCounter": {"__proto__": {"ECID": 1}, "s": {"ECID": 2}}}}',
+    );
+    const parsed = parseJob(input);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const counter = parsed.value.metrics?.segmentedProfileCounter;
+    const nested = parsed.value.metrics?.segmentedProfileByNamespaceCounter;
+    expect(counter).toStrictEqual({ b: 2 });
+    expect(nested).toStrictEqual({ s: { ECID: 2 } });
+    expect(Object.getPrototypeOf(counter)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(nested)).toBe(Object.prototype);
+  });
+});
+
+describe('parseJobList', () => {
+  it('reads the envelope and hasNext from _links.next.href', () => {
+    const parsed = parseJobList({
+      _page: { totalCount: 14, pageSize: 1 },
+      children: [minimal],
+      _links: { next: { href: '/segment/jobs?start=1' } },
+    });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { totalCount: 14, pageSize: 1, jobs: [minimal], hasNext: true },
+    });
+  });
+
+  it('an empty next link means no next page', () => {
+    const parsed = parseJobList({
+      _page: { totalCount: 1, pageSize: 1 },
+      children: [minimal],
+      _links: { next: {} },
+    });
+    expect(parsed.ok && parsed.value.hasNext).toBe(false);
+  });
+
+  it('names the bad child by index', () => {
+    const parsed = parseJobList({ children: [minimal, { ...minimal, status: 7 }] });
+    expect(parsed.ok ? '' : parsed.problem).toBe(
+      'children[1].status: expected a string, but got a number',
+    );
+  });
+
+  it.each<[string, unknown, string]>([
+    ['no children', { _page: { totalCount: 0 } }, 'children: expected an array, but got nothing'],
+    ['a page count as a string', { _page: { totalCount: '1' }, children: [] }, '_page.totalCount'],
+    [
+      'a next link as a number',
+      { children: [], _links: { next: { href: 3 } } },
+      '_links.next.href',
+    ],
+    ['a list body', [minimal], 'body: expected a job list'],
+    [
+      'a bad envelope before a bad child',
+      { children: [null], _links: [] },
+      '_links: expected an object',
+    ],
+  ])('refuses %s', (_name, input, problem) => {
+    const parsed = parseJobList(input);
+    expect(parsed.ok ? '' : parsed.problem).toContain(problem);
+  });
+
+  it('defaults the counts to the jobs on the page and reads null links as none', () => {
+    const parsed = parseJobList({ _page: null, children: [minimal, minimal], _links: null });
+    expect(parsed).toEqual({
+      ok: true,
+      value: { totalCount: 2, pageSize: 2, jobs: [minimal, minimal], hasNext: false },
+    });
+  });
+});
+
+describe('bulk-get items', () => {
+  it('needs results to be an object', () => {
+    expect(parseBulkResults({ results: [] }).ok).toBe(false);
+    expect(parseBulkResults({ results: { a: minimal } })).toEqual({
+      ok: true,
+      value: { a: minimal },
+    });
+  });
+
+  it('returns the results in place and reads only their own entries', () => {
+    const body = JSON.parse('{"results": {"a": {"id": "a"}, "__proto__": {"id": "p"}}}');
+    const parsed = parseBulkResults(body);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(parsed.value).toBe(body.results);
+    expect(bulkResultOf(parsed.value, 'a')).toEqual({ id: 'a' });
+    expect(bulkResultOf(parsed.value, '__proto__')).toEqual({ id: 'p' });
+    expect(bulkResultOf(parsed.value, 'constructor')).toBeUndefined();
+    expect(bulkResultOf(parsed.value, 'missing')).toBeUndefined();
+  });
+
+  it.each<[unknown, boolean]>([
+    [minimal, true],
+    [{ ...minimal, status: 'PAUSED' }, true],
+    [{ status: 404, title: 'Not found' }, false],
+    [{ error_code: '404', message: 'not found' }, false],
+    [null, false],
+  ])('looksLikeJob(%j) → %s', (item, expected) => {
+    expect(looksLikeJob(item)).toBe(expected);
   });
 });

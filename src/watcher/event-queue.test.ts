@@ -60,3 +60,65 @@ describe('createEventQueue', () => {
     expect(onReturn).not.toHaveBeenCalled();
   });
 });
+
+describe('createEventQueue with coalescing', () => {
+  interface Move {
+    job: string;
+    from: string | null;
+    to: string;
+  }
+  const byJob = {
+    keyOf: (move: Move) => move.job,
+    merge: (unread: Move, pushed: Move): Move => ({ ...pushed, from: unread.from }),
+  };
+
+  it('merges an unread value into the newer one of its key, in its place', async () => {
+    const queue = createEventQueue<Move>(undefined, byJob);
+    queue.push({ job: 'a', from: null, to: 'NEW' });
+    queue.push({ job: 'b', from: 'NEW', to: 'QUEUED' });
+    queue.push({ job: 'a', from: 'NEW', to: 'QUEUED' });
+    queue.push({ job: 'a', from: 'QUEUED', to: 'PROCESSING' });
+    queue.end();
+
+    const read: Move[] = [];
+    for await (const move of queue.iterator) read.push(move);
+    expect(read).toEqual([
+      { job: 'a', from: null, to: 'PROCESSING' },
+      { job: 'b', from: 'NEW', to: 'QUEUED' },
+    ]);
+  });
+
+  it('never merges into a value already read', async () => {
+    const queue = createEventQueue<Move>(undefined, byJob);
+    queue.push({ job: 'a', from: null, to: 'NEW' });
+    expect(await queue.iterator.next()).toEqual({
+      done: false,
+      value: { job: 'a', from: null, to: 'NEW' },
+    });
+    queue.push({ job: 'b', from: null, to: 'NEW' });
+    queue.push({ job: 'a', from: 'NEW', to: 'QUEUED' });
+    queue.push({ job: 'b', from: 'NEW', to: 'FAILED' });
+    queue.push({ job: 'a', from: 'QUEUED', to: 'SUCCEEDED' });
+    queue.end();
+
+    const read: Move[] = [];
+    for await (const move of queue.iterator) read.push(move);
+    expect(read).toEqual([
+      { job: 'b', from: null, to: 'FAILED' },
+      { job: 'a', from: 'NEW', to: 'SUCCEEDED' },
+    ]);
+  });
+
+  it('holds one value per key however many are pushed while the consumer lags', () => {
+    const queue = createEventQueue<Move>(undefined, byJob);
+    for (let round = 0; round < 1_000; round++) {
+      queue.push({ job: `job-${round % 3}`, from: String(round), to: String(round + 1) });
+    }
+    let count = 0;
+    queue.end();
+    return (async () => {
+      for await (const _move of queue.iterator) count++;
+      expect(count).toBe(3);
+    })();
+  });
+});

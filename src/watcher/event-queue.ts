@@ -1,5 +1,6 @@
-// A push-to-pull queue behind each subscriber's async iterator. It buffers, ends and fails;
-// it knows nothing of jobs, tenants or polling.
+// A push-to-pull queue behind each subscriber's async iterator. It buffers, ends and fails, and
+// may merge an unread value into a newer one of the same key; it knows nothing of jobs, tenants
+// or polling.
 
 /** The producer's side of one subscriber's stream. */
 export interface EventQueue<T> {
@@ -17,6 +18,16 @@ export interface EventQueue<T> {
 
 type Ending = { kind: 'done' } | { kind: 'error'; error: unknown };
 
+/**
+ * How a queue merges values while its consumer lags: a value pushed while another of the same
+ * key is still unread replaces it, in its place, with `merge(unread, pushed)`. So what waits for
+ * a slow consumer is bounded by the number of keys, and no value overtakes an older one.
+ */
+export interface Coalescing<T> {
+  keyOf(value: T): string;
+  merge(unread: T, pushed: T): T;
+}
+
 interface Waiter<T> {
   resolve: (result: IteratorResult<T>) => void;
   reject: (error: unknown) => void;
@@ -26,6 +37,11 @@ interface Waiter<T> {
 // functions below are shared, rather than a set of closures per queue.
 interface QueueState<T> {
   values: T[];
+  /** With coalescing: where the unread value of each key sits (counted from the first value ever queued). */
+  unread: Map<string, number> | undefined;
+  /** Values taken from the front since the queue began (keeps `unread` indexes valid). */
+  taken: number;
+  coalescing: Coalescing<T> | undefined;
   waiting: Waiter<T>[];
   ending: Ending | undefined;
   isEndingDelivered: boolean;
@@ -41,9 +57,15 @@ function done(): IteratorReturnResult<undefined> {
  * Creates an unbounded queue. `onReturn` runs once when the consumer stops early (`return()`
  * or `throw()` before the stream ended), so the producer can release what it holds at once.
  */
-export function createEventQueue<T>(onReturn?: () => void): EventQueue<T> {
+export function createEventQueue<T>(
+  onReturn?: () => void,
+  coalescing?: Coalescing<T>,
+): EventQueue<T> {
   const state: QueueState<T> = {
     values: [],
+    unread: undefined,
+    taken: 0,
+    coalescing,
     waiting: [],
     ending: undefined,
     isEndingDelivered: false,
@@ -67,7 +89,7 @@ export function createEventQueue<T>(onReturn?: () => void): EventQueue<T> {
   return {
     push(value) {
       if (state.ending !== undefined) return;
-      state.values.push(value);
+      enqueue(state, value);
       settleWaiting(state);
     },
     end() {
@@ -83,9 +105,37 @@ export function createEventQueue<T>(onReturn?: () => void): EventQueue<T> {
   };
 }
 
+function enqueue<T>(state: QueueState<T>, value: T): void {
+  const { coalescing } = state;
+  if (coalescing === undefined) {
+    state.values.push(value);
+    return;
+  }
+  const key = coalescing.keyOf(value);
+  const unread = state.unread?.get(key);
+  if (unread !== undefined) {
+    const at = unread - state.taken;
+    state.values[at] = coalescing.merge(state.values[at] as T, value);
+    return;
+  }
+  state.unread ??= new Map();
+  state.unread.set(key, state.taken + state.values.length);
+  state.values.push(value);
+}
+
+/** Takes the oldest value; the caller checked there is one. */
+function take<T>(state: QueueState<T>): T {
+  const value = state.values.shift() as T;
+  if (state.coalescing !== undefined) {
+    state.unread?.delete(state.coalescing.keyOf(value));
+    state.taken += 1;
+  }
+  return value;
+}
+
 function nextOf<T>(state: QueueState<T>): Promise<IteratorResult<T>> {
   if (state.values.length > 0) {
-    return Promise.resolve({ done: false, value: state.values.shift() as T });
+    return Promise.resolve({ done: false, value: take(state) });
   }
   const { ending } = state;
   if (ending?.kind === 'error' && !state.isEndingDelivered) {
@@ -104,7 +154,7 @@ function settleWaiting<T>(state: QueueState<T>): void {
     const waiter = waiting.shift();
     if (waiter === undefined) return;
     if (values.length > 0) {
-      waiter.resolve({ done: false, value: values.shift() as T });
+      waiter.resolve({ done: false, value: take(state) });
     } else if (state.ending?.kind === 'error' && !state.isEndingDelivered) {
       state.isEndingDelivered = true;
       waiter.reject(state.ending.error);
@@ -126,6 +176,7 @@ function close<T>(state: QueueState<T>, ending: Ending): void {
 function stopEarly<T>(state: QueueState<T>): IteratorResult<T> {
   const wasOpen = state.ending === undefined;
   state.values.length = 0;
+  state.unread = undefined;
   state.ending = { kind: 'done' };
   state.isEndingDelivered = true;
   settleWaiting(state);

@@ -3,6 +3,7 @@
 import { canTransition, type SegmentJobStatus } from '../domain/index.ts';
 import type { JobStatusEvent } from '../pubsub/index.ts';
 import { createEventQueue, type EventQueue } from './event-queue.ts';
+import { COALESCE_BY_JOB } from './job-subscriber.ts';
 
 /** What the tenant poller calls on a feed subscriber. */
 export interface FeedSubscriber {
@@ -46,7 +47,7 @@ export function createFeedSubscriber(options: FeedSubscriberOptions): FeedSubscr
     memory: options.memory ?? 10_000,
     seen: new Map(),
     hasEnded: false,
-    queue: createEventQueue<JobStatusEvent>(() => end(state)),
+    queue: createEventQueue<JobStatusEvent>(() => end(state), COALESCE_BY_JOB),
   };
   return {
     iterator: state.queue.iterator,

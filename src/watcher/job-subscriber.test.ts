@@ -29,6 +29,21 @@ async function drain(iterator: AsyncIterableIterator<JobStatusEvent>): Promise<s
 }
 
 describe('createJobsSubscriber', () => {
+  it('gives a consumer that lags one event per job: the latest state, chained on what it read', async () => {
+    const subscriber = createJobsSubscriber({ ids: ['a', 'b'], release: () => undefined });
+    subscriber.deliverInitial(event('a', 'NEW', null, true));
+    subscriber.deliverInitial(event('b', 'QUEUED', null, true));
+    const [first] = [await subscriber.iterator.next()];
+    subscriber.receive(event('a', 'QUEUED', 'NEW'));
+    subscriber.receive(event('b', 'PROCESSING', 'QUEUED'));
+    subscriber.receive(event('a', 'PROCESSING', 'QUEUED'));
+    subscriber.receive(event('a', 'SUCCEEDED', 'PROCESSING'));
+    subscriber.receive(event('b', 'FAILED', 'PROCESSING'));
+
+    expect(first.value?.status).toBe('NEW');
+    expect(await drain(subscriber.iterator)).toEqual(['b:->FAILED*', 'a:NEW>SUCCEEDED']);
+  });
+
   it.each<[string, SegmentJobStatus, Array<[SegmentJobStatus, SegmentJobStatus | null]>, string[]]>(
     [
       [
@@ -65,7 +80,11 @@ describe('createJobsSubscriber', () => {
     'delivers only forward moves, chained on what it delivered: %s',
     async (_name, initial, changes, expected) => {
       const released: string[] = [];
-      const subscriber = createJobsSubscriber({ ids: ['j'], release: (id) => released.push(id) });
+      const subscriber = createJobsSubscriber({
+        ids: ['j'],
+        release: (id) => released.push(id),
+        coalesce: false,
+      });
       subscriber.deliverInitial(event('j', initial, null, true));
       for (const [status, previous] of changes) subscriber.receive(event('j', status, previous));
       expect(await drain(subscriber.iterator)).toEqual([`j:->${initial}*`, ...expected]);
@@ -74,7 +93,11 @@ describe('createJobsSubscriber', () => {
   );
 
   it('holds changes that arrive before the initial event, then delivers the forward ones', async () => {
-    const subscriber = createJobsSubscriber({ ids: ['j'], release: () => undefined });
+    const subscriber = createJobsSubscriber({
+      ids: ['j'],
+      release: () => undefined,
+      coalesce: false,
+    });
     subscriber.receive(event('j', 'QUEUED', 'NEW'));
     subscriber.receive(event('j', 'SUCCEEDED', 'PROCESSING'));
     subscriber.deliverInitial(event('j', 'PROCESSING', null, true));
@@ -85,6 +108,7 @@ describe('createJobsSubscriber', () => {
   it('ends when every job is final and releases each job as it finishes', async () => {
     const released: string[] = [];
     const subscriber = createJobsSubscriber({
+      coalesce: false,
       ids: ['a', 'b'],
       release: (id) => released.push(id),
     });
@@ -101,7 +125,11 @@ describe('createJobsSubscriber', () => {
   });
 
   it('reuses the published event object when nothing about it changes for this subscriber', async () => {
-    const subscriber = createJobsSubscriber({ ids: ['j'], release: () => undefined });
+    const subscriber = createJobsSubscriber({
+      ids: ['j'],
+      release: () => undefined,
+      coalesce: false,
+    });
     const published = event('j', 'SUCCEEDED', 'QUEUED');
     subscriber.deliverInitial(event('j', 'QUEUED', null, true));
     subscriber.receive(published);

@@ -2,7 +2,21 @@
 // events per job and ends when every job is final. It never polls and never touches the bus.
 import { canTransition, isFinal, type SegmentJobStatus } from '../domain/index.ts';
 import type { JobStatusEvent } from '../pubsub/index.ts';
-import { createEventQueue, type EventQueue } from './event-queue.ts';
+import { type Coalescing, createEventQueue, type EventQueue } from './event-queue.ts';
+
+/**
+ * While a consumer lags, a job's unread event absorbs the newer ones: one event carries the
+ * latest state, from the status before the first unread one (an initial event stays initial).
+ * What waits for a slow consumer is then one event per job, and each job's chain stays unbroken.
+ */
+export const COALESCE_BY_JOB: Coalescing<JobStatusEvent> = {
+  keyOf: (event) => event.jobId,
+  merge: (unread, pushed) => ({
+    ...pushed,
+    previousStatus: unread.previousStatus,
+    initial: unread.initial,
+  }),
+};
 
 /** Bus events kept per job while its initial event is still on its way. */
 const MAX_EARLY_EVENTS = 16;
@@ -27,6 +41,8 @@ export interface JobsSubscriberOptions {
   release: (jobId: string) => void;
   /** Called once when the stream ends, for any reason. */
   onEnded?: (() => void) | undefined;
+  /** Merge a job's unread events while the consumer lags (see `COALESCE_BY_JOB`). @default true */
+  coalesce?: boolean | undefined;
 }
 
 // One subscriber lives per subscription, thousands at once: its state is one plain object and
@@ -54,10 +70,13 @@ export function createJobsSubscriber(options: JobsSubscriberOptions): JobsSubscr
     delivered: new Map(),
     early: undefined,
     hasEnded: false,
-    queue: createEventQueue<JobStatusEvent>(() => {
-      releaseAll(state);
-      markEnded(state);
-    }),
+    queue: createEventQueue<JobStatusEvent>(
+      () => {
+        releaseAll(state);
+        markEnded(state);
+      },
+      options.coalesce === false ? undefined : COALESCE_BY_JOB,
+    ),
   };
   if (state.pending.size === 0) {
     state.queue.end();

@@ -14,7 +14,8 @@ import { openRawSocket, type RawSocket } from '../support/ws-client.ts';
 
 const ORG = 'SLOW@AdobeOrg';
 const connectionParams = tenantHeaders(ORG);
-const MAX_BUFFERED_BYTES = 65_536;
+/** The default; larger than any one answer below, so nothing may ever pass it. */
+const MAX_BUFFERED_BYTES = 1_048_576;
 /**
  * A query whose answer is about 290 KB: a cheap way to make the server write a lot. The kernel
  * takes tens of megabytes for a client that does not read before anything waits in the gateway.
