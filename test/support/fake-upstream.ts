@@ -505,3 +505,80 @@ export function jobWithMetrics(
     tenant,
   );
 }
+
+/**
+ * How a {@link createFakeJobListing} reads `start`: `one-based` counts positions from 1 (a
+ * missing start is 1); `created-time` takes the sort key of the last job of the previous page
+ * (Adobe's "page offset, as per the created time of the resource", e.g. `start=109103839`) and
+ * answers the jobs after it. Neither is the 0-based offset the embedded service uses.
+ */
+export type FakeStartSemantics = 'one-based' | 'created-time';
+
+export interface FakeJobListingOptions {
+  semantics: FakeStartSemantics;
+  /** Jobs as the upstream holds them (sample jobs); the listing sorts them per request. */
+  jobs: Record<string, unknown>[];
+  /**
+   * How `_links.next.href` is written: `relative` (`/segment/jobs?…`), or `foreign`: an
+   * absolute URL on another host and path with an extra parameter the gateway does not send.
+   * @default 'relative'
+   */
+  hrefStyle?: 'relative' | 'foreign';
+  /** Runs before each list request is answered (e.g. to create or delete jobs "between pages"). */
+  beforeAnswer?: (request: RecordedRequest, listIndex: number) => void;
+}
+
+/** A `GET /segment/jobs` handler that pages with start semantics other than 0-based offsets. */
+export function createFakeJobListing(options: FakeJobListingOptions): FakeHandler {
+  let listIndex = 0;
+  return (request) => {
+    options.beforeAnswer?.(request, listIndex);
+    listIndex += 1;
+    const query = request.query;
+    const [field = 'creationTime', direction = 'desc'] = (query.get('sort') ?? '').split(':');
+    const keyOf = (job: Record<string, unknown>): number => Number(job[field] ?? 0);
+    const sign = direction === 'asc' ? 1 : -1;
+    const status = query.get('status');
+    const all = options.jobs
+      .filter((job) => status === null || job.status === status)
+      .sort(
+        (a, b) =>
+          sign * (keyOf(a) - keyOf(b)) || String(a.id).localeCompare(String(b.id), 'en'),
+      );
+    const limit = Number(query.get('limit') ?? '20');
+    const start = query.get('start');
+    let from: number;
+    if (options.semantics === 'one-based') {
+      from = start === null ? 0 : Math.max(Number(start) - 1, 0);
+    } else {
+      const token = start === null ? undefined : Number(start);
+      from =
+        token === undefined ? 0 : all.findIndex((job) => sign * (keyOf(job) - token) > 0);
+      if (from < 0) from = all.length;
+    }
+    const children = all.slice(from, from + limit);
+    const hasMore = from + limit < all.length;
+    let nextStart = '';
+    if (hasMore) {
+      const last = children.at(-1);
+      nextStart =
+        options.semantics === 'one-based'
+          ? String(from + limit + 1)
+          : String(last === undefined ? 0 : keyOf(last));
+    }
+    const next = new URLSearchParams(query);
+    next.set('start', nextStart);
+    const href =
+      options.hrefStyle === 'foreign'
+        ? `https://elsewhere.invalid/other/path?${next}&totalCount=${all.length}`
+        : `/segment/jobs?${next}`;
+    return {
+      status: 200,
+      body: {
+        _page: { totalCount: all.length, pageSize: children.length },
+        children,
+        _links: { next: hasMore ? { href } : {} },
+      },
+    };
+  };
+}
