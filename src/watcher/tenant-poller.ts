@@ -23,6 +23,7 @@ import {
 } from '../upstream/errors.ts';
 import type { BulkGetResult, UpstreamClient } from '../upstream/types.ts';
 import { clampTimerDelayMs, computeBackoffMs } from './backoff.ts';
+import { readFeedPages } from './feed-pages.ts';
 import type { FeedSubscriber } from './feed-subscriber.ts';
 import type { JobsSubscriber } from './job-subscriber.ts';
 
@@ -405,33 +406,27 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     const current = feed;
     if (current === undefined) return listed;
     const isBaseline = !current.isBaselined;
-    for (let page = 0; page < settings.feedMaxPages; page += 1) {
-      const result = await upstream.listJobs(
-        tenant,
-        {
-          start: page * settings.feedPageSize,
-          limit: settings.feedPageSize,
-          sort: { field: 'updateTime', direction: 'desc' },
-        },
-        { signal: controller.signal },
-      );
-      if (isDisposed || feed !== current) return listed;
-      const observedAt = settings.now();
-      let updated = 0;
-      for (const job of result.jobs) {
-        // Jobs shift between pages while we read them: take each once.
-        if (listed.has(job.id)) continue;
-        listed.add(job.id);
-        if (isUpdated(known.get(job.id), job)) updated += 1;
-        observe(job, observedAt, isBaseline ? 'baseline' : 'feed');
-      }
-      const mayHaveMore =
-        result.hasNext &&
-        result.jobs.length >= settings.feedPageSize &&
-        updated === result.jobs.length;
-      if (isBaseline || !mayHaveMore) break;
-    }
-    current.isBaselined = true;
+    const isComplete = await readFeedPages({
+      upstream,
+      tenant,
+      pageSize: settings.feedPageSize,
+      maxPages: settings.feedMaxPages,
+      signal: controller.signal,
+      onPage: (pageJobs) => {
+        if (isDisposed || feed !== current) return 'abandon';
+        const observedAt = settings.now();
+        let updated = 0;
+        for (const job of pageJobs) {
+          // Jobs shift between pages while we read them: take each once.
+          if (listed.has(job.id)) continue;
+          listed.add(job.id);
+          if (isUpdated(known.get(job.id), job)) updated += 1;
+          observe(job, observedAt, isBaseline ? 'baseline' : 'feed');
+        }
+        return isBaseline || updated !== pageJobs.length ? 'stop' : 'more';
+      },
+    });
+    if (isComplete) current.isBaselined = true;
     return listed;
   };
 
