@@ -61,9 +61,7 @@ export function serveSocket(
 
   const closeWith = (code: number, reason: string): void => {
     if (socket.readyState !== OPEN) return;
-    const fitting =
-      Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES ? reason : reason.slice(0, 60);
-    socket.close(code, fitting);
+    socket.close(code, fitCloseReason(reason));
   };
 
   const closeSlow = (): void => {
@@ -187,6 +185,13 @@ function screen(
   }
   if (type === MessageType.Complete) operations.complete(id);
   return true;
+}
+
+/** `reason`, shortened to what a close frame holds (a long subscription id would not fit). */
+function fitCloseReason(reason: string): string {
+  let fitting = reason;
+  while (Buffer.byteLength(fitting) > MAX_CLOSE_REASON_BYTES) fitting = fitting.slice(0, -1);
+  return fitting;
 }
 
 /** Pings every `intervalMs`; a peer that has not answered by the next ping is terminated. */
