@@ -452,7 +452,9 @@ export async function runSoakBench(): Promise<void> {
       async () => {
         const stats = await gateway?.call('stats');
         if (stats === undefined) return undefined;
-        return stats.webSockets === 0 && Object.keys(stats.watcher).length === 0
+        return stats.webSockets === 0 &&
+          stats.openSubscriptions === 0 &&
+          Object.keys(stats.watcher).length === 0
           ? stats
           : undefined;
       },
@@ -480,6 +482,7 @@ function report(
   const last = secondHalf[secondHalf.length - 1]?.memory;
   const watcherEmpty = stats !== undefined && Object.keys(stats.watcher).length === 0;
   const socketsClosed = stats?.webSockets === 0;
+  const slotsReleased = stats?.openSubscriptions === 0;
   const halfSeconds = seconds / 2;
   const liveOk =
     liveSlope <= MAX_LIVE_SLOPE_BYTES_PER_S || liveSlope * halfSeconds < MIN_GROWTH_BYTES;
@@ -544,7 +547,7 @@ function report(
       .join(' | '),
   );
   console.log(
-    `After the last client left: watcher ${watcherEmpty ? 'empty' : `NOT empty: ${JSON.stringify(stats?.watcher)}`}, open WebSockets ${stats?.webSockets ?? 'unknown'}`,
+    `After the last client left: watcher ${watcherEmpty ? 'empty' : `NOT empty: ${JSON.stringify(stats?.watcher)}`}, open WebSockets ${stats?.webSockets ?? 'unknown'}, open subscriptions (leaked slots) ${stats?.openSubscriptions ?? 'unknown'}`,
   );
   for (const message of counters.firstErrors) console.log(`  error: ${message}`);
   const failures = [
@@ -552,6 +555,7 @@ function report(
     rssOk ? undefined : 'RSS keeps growing',
     watcherEmpty ? undefined : 'the watcher is not empty',
     socketsClosed ? undefined : 'sockets are still open',
+    slotsReleased ? undefined : 'subscription slots are still held',
     progressed ? undefined : 'no job was created or no event received',
   ].filter((failure) => failure !== undefined);
   if (failures.length > 0) {

@@ -183,6 +183,8 @@ async function answer(
         },
         watcher: running.gateway?.watcher.stats() ?? {},
         webSockets: running.gateway?.app.webSocket.socketCount() ?? 0,
+        openSubscriptions: running.gateway?.app.subscriptionQuota.total() ?? 0,
+        webSocketBufferedBytes: running.gateway?.app.webSocket.bufferedBytes() ?? 0,
         cpuMicros: cpu.user + cpu.system,
       };
     }

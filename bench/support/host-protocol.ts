@@ -47,6 +47,10 @@ export interface HostStats {
   sharedExecution: SharedExecutionStats;
   watcher: Record<string, TenantWatchStats>;
   webSockets: number;
+  /** Open subscriptions, WebSocket and SSE, of every tenant (the per-tenant caps' counts). */
+  openSubscriptions: number;
+  /** Bytes waiting to be sent on every WebSocket. */
+  webSocketBufferedBytes: number;
   /** Process CPU time so far (user + system), microseconds. */
   cpuMicros: number;
 }

@@ -87,7 +87,7 @@ export interface App {
   /** Subscription events executed vs. answered from another subscriber's result. */
   readonly sharedExecution: SharedExecutionStats;
   /** Open subscriptions per tenant, over WebSocket and SSE (read-only: for stats and tests). */
-  readonly subscriptionQuota: Pick<SubscriptionQuota, 'count'>;
+  readonly subscriptionQuota: Pick<SubscriptionQuota, 'count' | 'total'>;
   // biome-ignore lint/suspicious/noExplicitAny: the yoga instance is shared with transports that do not know the context types
   readonly yoga: YogaServerInstance<any, any>;
 }

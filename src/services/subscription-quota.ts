@@ -7,6 +7,8 @@ export interface SubscriptionQuota {
   acquire(tenantKey: string): () => void;
   /** Open subscriptions of the tenant right now. */
   count(tenantKey: string): number;
+  /** Open subscriptions of every tenant right now. */
+  total(): number;
 }
 
 /** @param maxPerTenant open subscriptions one tenant may hold across all connections. */
@@ -32,5 +34,10 @@ export function createSubscriptionQuota(maxPerTenant: number): SubscriptionQuota
       };
     },
     count: (tenantKey) => open.get(tenantKey) ?? 0,
+    total() {
+      let sum = 0;
+      for (const count of open.values()) sum += count;
+      return sum;
+    },
   };
 }
