@@ -4,6 +4,7 @@ import type { SegmentJobModel } from '../domain/index.ts';
 import type { JobListPage } from '../services/segment-job-service.ts';
 import { builder } from './builder.ts';
 import { badUserInput } from './errors.ts';
+import { reportItemErrors } from './item-errors.ts';
 import { decodeOffsetCursor, encodeOffsetCursor } from './offset-cursor.ts';
 import { PageInfo, type PageInfoModel } from './page-info.ts';
 import { SegmentJob, SegmentJobStatus } from './segment-job.ts';
@@ -51,6 +52,7 @@ interface ConnectionModel {
   edges: EdgeModel[];
   pageInfo: PageInfoModel;
   totalCount: number;
+  unreadable: JobListPage['unreadable'];
 }
 
 export const SegmentJobEdge = builder.objectRef<EdgeModel>('SegmentJobEdge').implement({
@@ -70,8 +72,17 @@ export const SegmentJobConnection = builder
     fields: (t) => ({
       edges: t.field({
         type: [SegmentJobEdge],
-        description: 'The jobs of this page, in order.',
-        resolve: (connection) => connection.edges,
+        description:
+          'The jobs of this page, in order. A job the upstream sent unreadable is left out (see unreadableCount), with an UPSTREAM_UNAVAILABLE error at this path.',
+        resolve: (connection, _args, context, info) => {
+          reportItemErrors(context, info, connection.unreadable);
+          return connection.edges;
+        },
+      }),
+      unreadableCount: t.int({
+        description:
+          'Jobs of this page the upstream sent in a shape the gateway cannot read (no id, an unknown status): left out of edges, each reported as an error with extensions.upstreamIndex. 0 normally.',
+        resolve: (connection) => connection.unreadable.length,
       }),
       pageInfo: t.field({
         type: PageInfo,
@@ -93,6 +104,7 @@ export function toConnection(page: JobListPage): ConnectionModel {
   return {
     edges,
     totalCount: page.totalCount,
+    unreadable: page.unreadable,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.offset > 0,

@@ -1,5 +1,6 @@
 // The segment job operations of one request: what resolvers call. Owns the lazy tenant, the
 // request's loaders and the mapping of upstream failures; holds no state beyond the request.
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
 import { isFinal, jobIdProblem } from '../domain/index.ts';
@@ -25,14 +26,27 @@ export interface JobListPage {
   totalCount: number;
   hasNextPage: boolean;
   jobs: SegmentJobModel[];
+  /** One GraphQL error each for the page's jobs that could not be read (left out of `jobs`). */
+  unreadable: UnreadableJobProblem[];
+}
+
+/** A job of a page that could not be read, as the caller is told of it. */
+export interface UnreadableJobProblem {
+  message: string;
+  /** `code` (UPSTREAM_UNAVAILABLE), `requestId`, `upstreamIndex` and `jobId` when known. */
+  extensions: Record<string, unknown>;
 }
 
 /** Segment job operations for one request and its tenant. */
 export interface SegmentJobService {
   /** One job by id; null when the upstream does not know it for this tenant. */
   get(id: string): Promise<SegmentJobModel | null>;
-  /** Jobs by id, in order; null for an unknown id. One bulk-get per 100 ids for the whole request. */
-  getMany(ids: readonly string[]): Promise<(SegmentJobModel | null)[]>;
+  /**
+   * Jobs by id, in order; null for an unknown id, and an error (already mapped for the caller)
+   * for an id the upstream could not return: it costs that item alone. One bulk-get per 100 ids
+   * for the whole request.
+   */
+  getMany(ids: readonly string[]): Promise<(SegmentJobModel | null | Error)[]>;
   /** One page of jobs: one upstream call. Listed jobs are primed for later lookups. */
   list(query: JobListQuery): Promise<JobListPage>;
   /** Creates a job. Throws a `DomainError` for expected failures. */
@@ -134,11 +148,12 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
       checkQueryIds(ids, 'ids');
       const { loaders } = requestScope();
       await settleLists();
-      try {
-        return await Promise.all(ids.map((id) => loaders.segmentJob.load(id)));
-      } catch (error) {
-        throw toQueryError(error);
-      }
+      const results = await loaders.segmentJob.loadMany(ids);
+      return results.map((result) => {
+        if (!(result instanceof Error)) return result;
+        const mapped = toQueryError(result);
+        return mapped instanceof Error ? mapped : result;
+      });
     },
 
     async list(query) {
@@ -168,6 +183,13 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
           totalCount: page.totalCount,
           hasNextPage: page.hasNext,
           jobs: page.jobs,
+          unreadable: page.unreadable.map(({ index, jobId, error }) => {
+            const mapped = toQueryError(error) as GraphQLError;
+            const extensions: Record<string, unknown> = { ...mapped.extensions };
+            extensions.upstreamIndex = query.offset + index;
+            if (jobId !== undefined) extensions.jobId = jobId;
+            return { message: mapped.message, extensions };
+          }),
         };
       } catch (error) {
         throw toQueryError(error);

@@ -9,6 +9,7 @@ import {
   UpstreamBadRequestError,
   UpstreamNotFoundError,
   UpstreamOutcomeUnknownError,
+  UpstreamUnavailableError,
 } from './errors.ts';
 import { createHttpExchange, isAborted, sleepFor } from './http-exchange.ts';
 import {
@@ -20,13 +21,21 @@ import {
   jobPath,
   listJobsQuery,
 } from './paths.ts';
-import { bulkItem, foreignReason, readJson } from './response-reading.ts';
+import { parseJobDocument } from './job-document.ts';
+import {
+  bulkItem,
+  bulkResultOf,
+  foreignReason,
+  parseBulkResults,
+  parseJobList,
+  readJson,
+} from './response-reading.ts';
 import { DEFAULT_RETRY_AFTER_MAX_MS } from './retry-after.ts';
-import { bulkResultOf, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
 import type {
   BulkGetResult,
   CallOptions,
   CreateJobRequest,
+  ForeignJobDrop,
   JobPage,
   ListJobsParams,
   UpstreamCallEvent,
@@ -76,6 +85,8 @@ export interface UpstreamClientOptions {
   breakerCooldownMs?: number | undefined;
   /** Ids per bulk-get POST (the upstream accepts at most 100). @default 100 */
   bulkGetMaxIds?: number | undefined;
+  /** Told of every job dropped for belonging to another org or sandbox (also logged, counted). */
+  onForeignJobDropped?: ((drop: ForeignJobDrop) => void) | undefined;
   /** Observes every HTTP exchange of every call. */
   onCall?: ((event: UpstreamCallEvent) => void) | undefined;
   /** Source of jitter in [0, 1). @default Math.random */
@@ -137,11 +148,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     });
   }
 
+  let droppedForeignJobs = 0;
+
   function warnForeign(tenant: Tenant, path: string, jobId: string, field: string): void {
-    logger?.warn(
-      { tenantKey: tenant.key, path, jobId, mismatch: field },
-      'upstream returned a job of another org or sandbox; dropped',
-    );
+    droppedForeignJobs += 1;
+    const drop: ForeignJobDrop = { tenantKey: tenant.key, path, jobId, mismatch: field };
+    logger?.warn({ ...drop }, 'upstream returned a job of another org or sandbox; dropped');
+    options.onForeignJobDropped?.(drop);
   }
 
   async function listJobs(
@@ -164,10 +177,25 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           if (reason !== undefined) warnForeign(tenant, JOBS_PATH, job.id, reason);
           return reason === undefined;
         });
+        const unreadable = page.unreadable.map(({ index, jobId, problem }) => ({
+          index,
+          jobId,
+          error: new UpstreamUnavailableError(
+            `upstream answered ${response.status} to GET ${JOBS_PATH} with a job that cannot be read: ${problem}`,
+            responseDetails(details, response),
+          ),
+        }));
+        if (unreadable.length > 0) {
+          logger?.warn(
+            { tenantKey: tenant.key, path: JOBS_PATH, unreadable: page.unreadable },
+            'upstream returned jobs that cannot be read; left out of the page',
+          );
+        }
         return {
           totalCount: page.totalCount,
           pageSize: page.pageSize,
           jobs,
+          unreadable,
           hasNext: page.hasNext,
         };
       },
@@ -190,7 +218,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       isIdempotent: true,
       options: callOptions,
       read: (response) => {
-        const job = readJson(response, details, 'a segment job', (value) => parseJob(value));
+        const job = readJson(response, details, 'a segment job', (value) =>
+          parseJobDocument(value),
+        );
         const reason = foreignReason(job, tenant);
         if (reason !== undefined) {
           warnForeign(tenant, path, job.id, reason);
@@ -261,7 +291,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     callOptions: CallOptions,
   ): Promise<BulkGetResult> {
     const details = { method: 'POST', path: BULK_GET_PATH };
-    return call({
+    const answer = call({
       tenant,
       method: 'POST',
       path: BULK_GET_PATH,
@@ -287,6 +317,27 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         return out;
       },
     });
+    // Adobe's bulk-gets answer 404 as a whole when none of the ids is known: each is unknown.
+    return answer.catch((error: unknown) => {
+      if (!(error instanceof UpstreamNotFoundError) || error.status !== 404) throw error;
+      const out: BulkGetResult = new Map();
+      for (const id of ids) {
+        out.set(
+          id,
+          new UpstreamNotFoundError(
+            `upstream answered 404 to the whole bulk-get: no job ${JSON.stringify(id)}`,
+            {
+              method: 'POST',
+              path: BULK_GET_PATH,
+              status: 404,
+              upstreamCode: error.upstreamCode,
+              requestId: error.requestId,
+            },
+          ),
+        );
+      }
+      return out;
+    });
   }
 
   async function createJob(
@@ -303,7 +354,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       isIdempotent: false,
       options: callOptions,
       read: (response) => {
-        const job = readJson(response, details, 'a segment job', (value) => parseJob(value));
+        const job = readJson(response, details, 'a segment job', (value) =>
+          parseJobDocument(value),
+        );
         if (foreignReason(job, tenant) !== undefined) {
           throw new UpstreamOutcomeUnknownError(
             `upstream answered ${details.method} ${details.path} with a job of another org or sandbox: the job may or may not have been created`,
@@ -335,6 +388,9 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     bulkGetJobs,
     createJob,
     cancelJob,
+    get droppedForeignJobs() {
+      return droppedForeignJobs;
+    },
     ping,
     close: () => http.close(),
   };

@@ -1,7 +1,7 @@
 // The upstream client's contract: one function per segment jobs endpoint. Everything else in
 // the gateway reaches the Segmentation Service through this interface.
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
-import type { UpstreamError } from './errors.ts';
+import type { UpstreamError, UpstreamUnavailableError } from './errors.ts';
 
 export type JobSortField = 'creationTime' | 'updateTime' | 'status';
 
@@ -16,10 +16,33 @@ export interface ListJobsParams {
   properties?: readonly string[] | undefined;
 }
 
+/** A job of a list page the upstream sent in a shape that cannot be read (no id, an unknown status). */
+export interface UnreadableJob {
+  /** Its index among the page's `children`. */
+  index: number;
+  /** Its id, when it had one that is safe to show. */
+  jobId: string | undefined;
+  /** Says where and what was wrong; never an upstream value. */
+  error: UpstreamUnavailableError;
+}
+
+/** A job the client dropped because the upstream stamped it with another org or sandbox. */
+export interface ForeignJobDrop {
+  tenantKey: string;
+  /** The endpoint that returned it, e.g. `/segment/jobs/bulk-get`. */
+  path: string;
+  jobId: string;
+  /** The field that did not match: `imsOrgId` or `sandbox.sandboxName`. */
+  mismatch: string;
+}
+
 export interface JobPage {
   totalCount: number;
   pageSize: number;
+  /** The jobs of the page that could be read and belong to the tenant, in page order. */
   jobs: SegmentJobModel[];
+  /** Jobs of the page that could not be read: each costs itself alone, never the page. */
+  unreadable: UnreadableJob[];
   /** True when `_links.next.href` is present. */
   hasNext: boolean;
 }
@@ -57,9 +80,10 @@ export interface UpstreamClient {
   /**
    * Any number of ids: chunked by `bulkGetMaxIds`, one POST per chunk (in parallel). Duplicates
    * asked once. One entry per requested id: the job; `UpstreamNotFoundError` for an id missing
-   * from the answer, an error entry, or a job of another org or sandbox (never served); or
-   * `UpstreamUnavailableError` for an entry that is not a valid job or reports a server fault.
-   * Rejects when a chunk fails as a whole (after its retries).
+   * from the answer, a not-found error entry, a chunk answered 404 as a whole (no id known), or a
+   * job of another org or sandbox (never served); or `UpstreamUnavailableError` for an entry that
+   * cannot be read or reports a server fault (5xx, 429). Rejects when a chunk fails as a whole
+   * otherwise (after its retries).
    */
   bulkGetJobs(
     tenant: Tenant,
@@ -74,6 +98,8 @@ export interface UpstreamClient {
   ): Promise<SegmentJobModel>;
   /** DELETE; resolves on 204. */
   cancelJob(tenant: Tenant, id: string, options?: CallOptions): Promise<void>;
+  /** Jobs dropped so far because they belong to another org or sandbox (a metric to expose). */
+  readonly droppedForeignJobs: number;
   /** Resolves when the upstream answers HTTP at all (for `/readyz`). */
   ping(options?: CallOptions): Promise<void>;
   close(): Promise<void>;

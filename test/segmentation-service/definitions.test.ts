@@ -178,6 +178,11 @@ describe('segment definitions', () => {
       /name: .*expected string/,
     ],
     [
+      'a matches pattern that needs backtracking',
+      { name: 'x', expression: textExpression('a.matches("(a+)\\\\1")') },
+      /at position 10: expected a matches pattern with .* but got a backreference \\1/,
+    ],
+    [
       'an unknown merge policy',
       { name: 'x', expression: textExpression('a = 1'), mergePolicyId: 'nope' },
       /mergePolicyId to name a merge policy of this sandbox/,

@@ -12,7 +12,13 @@ import {
 } from './ast.ts';
 import { expectedError } from './errors.ts';
 import { createLikeMatcher } from './like-pattern.ts';
-import { MAX_LIKE_PATTERN_LENGTH } from './limits.ts';
+import {
+  MAX_DEPTH,
+  MAX_LIKE_PATTERN_LENGTH,
+  MAX_MATCHES_PATTERN_LENGTH,
+  MAX_REGEX_PROGRAM_SIZE,
+} from './limits.ts';
+import { createRegexMatcher, RegexRefusal } from './regex-matcher.ts';
 import { createWorkMeter, type WorkMeter } from './work-meter.ts';
 
 /** Whether a profile qualifies; may throw on hostile input, which the caller catches. */
@@ -20,7 +26,18 @@ export type Predicate = (profile: unknown) => boolean;
 
 type Getter = (profile: unknown) => unknown;
 type Comparison = '=' | '!=' | '<' | '<=' | '>' | '>=';
-type StringTest = 'contains' | 'startsWith' | 'endsWith';
+/** The positive test behind each string function; the `doesNot…` ones negate it. */
+type StringTest = 'contains' | 'startsWith' | 'endsWith' | 'equals';
+type StringFunction = StringTest | 'doesNotStartWith' | 'doesNotContain';
+
+const STRING_TESTS: Readonly<Record<StringFunction, { test: StringTest; isNegated: boolean }>> = {
+  contains: { test: 'contains', isNegated: false },
+  startsWith: { test: 'startsWith', isNegated: false },
+  endsWith: { test: 'endsWith', isNegated: false },
+  equals: { test: 'equals', isNegated: false },
+  doesNotStartWith: { test: 'startsWith', isNegated: true },
+  doesNotContain: { test: 'contains', isNegated: true },
+};
 
 export interface CompiledTree {
   predicate: Predicate;
@@ -125,13 +142,27 @@ function escapeRegExp(text: string): string {
 function foldedTest(test: StringTest, needle: string): RegExp {
   const escaped = escapeRegExp(needle);
   const source =
-    test === 'startsWith' ? `^${escaped}` : test === 'endsWith' ? `${escaped}$` : escaped;
+    test === 'startsWith'
+      ? `^${escaped}`
+      : test === 'endsWith'
+        ? `${escaped}$`
+        : test === 'equals'
+          ? `^${escaped}$`
+          : escaped;
   return new RegExp(source, 'iu');
 }
 
 function plainTest(test: StringTest, value: string, needle: string): boolean {
-  if (test === 'contains') return value.includes(needle);
-  return test === 'startsWith' ? value.startsWith(needle) : value.endsWith(needle);
+  switch (test) {
+    case 'contains':
+      return value.includes(needle);
+    case 'startsWith':
+      return value.startsWith(needle);
+    case 'endsWith':
+      return value.endsWith(needle);
+    case 'equals':
+      return value === needle;
+  }
 }
 
 /**
@@ -263,7 +294,25 @@ export function compileTree(root: PqlNode, meter: WorkMeter = createWorkMeter())
     return compileValue(subject);
   }
 
-  function compileStringTest(node: CallNode, test: StringTest): Predicate {
+  /**
+   * `contains`, `startsWith`, `endsWith`, `equals` and their `doesNot…` negations. The negations
+   * follow the PQL null rule too: false, not true, when either string is missing or null.
+   */
+  function compileStringTest(node: CallNode, fn: StringFunction): Predicate {
+    const { test, isNegated } = STRING_TESTS[fn];
+    const positive = compilePositiveStringTest(node, test);
+    if (!isNegated) return positive.predicate;
+    const { predicate, readSubject, readNeedle } = positive;
+    return (profile) =>
+      typeof readSubject(profile) === 'string' &&
+      typeof readNeedle(profile) === 'string' &&
+      !predicate(profile);
+  }
+
+  function compilePositiveStringTest(
+    node: CallNode,
+    test: StringTest,
+  ): { predicate: Predicate; readSubject: Getter; readNeedle: Getter } {
     expectArity(node, 2, 3);
     const read = compileStringSubject(node);
     const needle = arg(node, 1);
@@ -284,7 +333,12 @@ export function compileTree(root: PqlNode, meter: WorkMeter = createWorkMeter())
           describeNode(needle),
         );
       }
-      return compileLiteralStringTest(test, read, needle.value, isCaseSensitive);
+      const literalNeedle = needle.value;
+      return {
+        predicate: compileLiteralStringTest(test, read, literalNeedle, isCaseSensitive),
+        readSubject: read,
+        readNeedle: () => literalNeedle,
+      };
     }
     if (needle.kind !== 'path') {
       throw expectedError(
@@ -295,18 +349,19 @@ export function compileTree(root: PqlNode, meter: WorkMeter = createWorkMeter())
     }
     const readNeedle = compilePath(needle);
     if (isCaseSensitive) {
-      return (profile) => {
+      const predicate: Predicate = (profile) => {
         const value = read(profile);
         const text = readNeedle(profile);
         return (
           typeof value === 'string' && typeof text === 'string' && plainTest(test, value, text)
         );
       };
+      return { predicate, readSubject: read, readNeedle };
     }
     // The needle comes from the profile, so its pattern is built on demand and the last one kept.
     let lastNeedle = '';
     let lastPattern = foldedTest(test, '');
-    return (profile) => {
+    const predicate: Predicate = (profile) => {
       const value = read(profile);
       const text = readNeedle(profile);
       if (typeof value !== 'string' || typeof text !== 'string') return false;
@@ -315,6 +370,46 @@ export function compileTree(root: PqlNode, meter: WorkMeter = createWorkMeter())
         lastNeedle = text;
       }
       return lastPattern.test(value);
+    };
+    return { predicate, readSubject: read, readNeedle };
+  }
+
+  /** `matches`: a regular expression of the linear-time subset, found anywhere in the value. */
+  function compileMatches(node: CallNode): Predicate {
+    expectArity(node, 2, 2);
+    const read = compileStringSubject(node);
+    const pattern = arg(node, 1);
+    if (pattern.kind !== 'literal' || typeof pattern.value !== 'string') {
+      throw expectedError(
+        'a string literal pattern for matches',
+        pattern.at,
+        describeNode(pattern),
+      );
+    }
+    if (pattern.value.length > MAX_MATCHES_PATTERN_LENGTH) {
+      throw expectedError(
+        `a matches pattern of at most ${MAX_MATCHES_PATTERN_LENGTH} characters`,
+        pattern.at,
+        `${pattern.value.length} characters`,
+      );
+    }
+    let matches: (value: string) => boolean;
+    try {
+      matches = createRegexMatcher(pattern.value, meter, {
+        maxProgramSize: MAX_REGEX_PROGRAM_SIZE,
+        maxDepth: MAX_DEPTH,
+      });
+    } catch (error) {
+      if (!(error instanceof RegexRefusal)) throw error;
+      throw expectedError(
+        `a matches pattern with ${error.expected}`,
+        pattern.at,
+        `${error.got} at pattern offset ${error.offset}`,
+      );
+    }
+    return (profile) => {
+      const value = read(profile);
+      return typeof value === 'string' && matches(value);
     };
   }
 
@@ -413,7 +508,12 @@ export function compileTree(root: PqlNode, meter: WorkMeter = createWorkMeter())
       case 'contains':
       case 'startsWith':
       case 'endsWith':
+      case 'equals':
+      case 'doesNotStartWith':
+      case 'doesNotContain':
         return compileStringTest(node, fn);
+      case 'matches':
+        return compileMatches(node);
       case 'like':
         return compileLike(node);
       case 'exists':
@@ -477,6 +577,8 @@ function compileLiteralStringTest(
         const value = read(profile);
         return typeof value === 'string' && value.endsWith(needle);
       };
+    case 'equals':
+      return (profile) => read(profile) === needle;
   }
 }
 

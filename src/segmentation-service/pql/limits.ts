@@ -19,3 +19,15 @@ export const MAX_PATH_SEGMENTS = 32;
  * bounds the work per value character.
  */
 export const MAX_LIKE_PATTERN_LENGTH = 1_000;
+
+/**
+ * Longest `matches` pattern accepted, in characters, like `like`'s limit. The pattern also
+ * compiles to at most {@link MAX_REGEX_PROGRAM_SIZE} NFA steps.
+ */
+export const MAX_MATCHES_PATTERN_LENGTH = 1_000;
+
+/**
+ * Most NFA instructions of a compiled `matches` pattern (counted repetition is expanded): each
+ * value character costs at most twice this in work units.
+ */
+export const MAX_REGEX_PROGRAM_SIZE = 1_000;

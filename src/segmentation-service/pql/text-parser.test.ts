@@ -104,7 +104,7 @@ describe('syntax errors name the offset', () => {
     [
       'a.foo(1)',
       2,
-      'expected a function (contains, startsWith, endsWith, like, exists, isNull or isNotNull) at 2, but got "foo"',
+      'expected a function (contains, startsWith, endsWith, doesNotStartWith, doesNotContain, equals, matches, like, exists, isNull or isNotNull) at 2, but got "foo"',
     ],
     ['a.', 2, 'expected a field or function name after "." at 2, but got end of input'],
     ['a.1 = 2', 2, 'expected a field or function name after "." at 2, but got number 1'],

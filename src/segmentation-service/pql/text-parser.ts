@@ -25,13 +25,18 @@ const METHODS: Readonly<Record<string, PqlFunctionName>> = {
   contains: 'contains',
   startsWith: 'startsWith',
   endsWith: 'endsWith',
+  doesNotStartWith: 'doesNotStartWith',
+  doesNotContain: 'doesNotContain',
+  equals: 'equals',
+  matches: 'matches',
   like: 'like',
   exists: 'exists',
   isNotNull: 'isNotNull',
   isNull: 'isNull',
 };
 
-const METHOD_LIST = 'contains, startsWith, endsWith, like, exists, isNull or isNotNull';
+const METHOD_LIST =
+  'contains, startsWith, endsWith, doesNotStartWith, doesNotContain, equals, matches, like, exists, isNull or isNotNull';
 
 /**
  * Parses a `pql/text` expression.
