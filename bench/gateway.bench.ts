@@ -344,7 +344,7 @@ const PHASES: ProfilePhase[] = [
     name: 'upstream answer: JSON.parse + validation',
     matches: (frame) =>
       (frame.functionName === 'readJson' && frame.url.includes('/src/upstream/')) ||
-      frame.url.includes('/src/upstream/schemas'),
+      frame.url.includes('/src/upstream/job-document'),
   },
   { name: 'upstream HTTP client (undici)', matches: (frame) => frame.url.includes('/undici/') },
   {

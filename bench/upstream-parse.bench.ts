@@ -4,8 +4,8 @@
 
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import * as reference from '../src/upstream/job-document.reference.ts';
-import { parseJobList } from '../src/upstream/schemas.ts';
+import { parseJobList } from '../src/upstream/response-reading.ts';
+import * as reference from '../test/upstream/job-document.reference.ts';
 
 const JOBS_PER_PAGE = 20;
 const PAGES_PER_RUN = 500;

@@ -54,23 +54,34 @@ export interface TimeWindowModel {
   totalTimeInMs?: number | undefined;
 }
 
+// Every part below is optional in Adobe's OpenAPI (`Expression`, `SegmentInfo`, `mergePolicy`):
+// a part the upstream leaves out is absent here, never a refusal of the whole job.
+
 export interface SegmentExpressionModel {
-  type: string;
-  format: string;
-  value: string;
+  type?: string | undefined;
+  format?: string | undefined;
+  value?: string | undefined;
+}
+
+export interface MergePolicyRefModel {
+  id?: string | undefined;
+  version?: number | undefined;
 }
 
 export interface SegmentDefinitionRefModel {
-  id: string;
+  id?: string | undefined;
   version?: number | undefined;
   expression?: SegmentExpressionModel | undefined;
   mergePolicyId?: string | undefined;
-  mergePolicy?: { id: string; version: number } | undefined;
+  mergePolicy?: MergePolicyRefModel | undefined;
 }
 
-/** One entry of a job's `segments`: `{segmentId: '*'}` for an all-segments job. */
+/**
+ * One entry of a job's `segments`: `{segmentId: '*'}` for an all-segments job. The OpenAPI
+ * requires neither `segmentId` nor `segment.id`: either may be missing.
+ */
 export interface JobSegmentModel {
-  segmentId: string;
+  segmentId?: string | undefined;
   segment?: SegmentDefinitionRefModel | undefined;
 }
 
@@ -92,15 +103,19 @@ export interface SegmentJobErrorModel {
 
 export interface SandboxModel {
   sandboxId?: string | undefined;
-  sandboxName: string;
+  sandboxName?: string | undefined;
   type?: string | undefined;
   default?: boolean | undefined;
 }
 
-/** A segment job, validated at the upstream edge. Unknown upstream fields are dropped. */
+/**
+ * A segment job, validated at the upstream edge. Unknown upstream fields are dropped. Only `id`
+ * and `status` are needed to read a job at all; everything else may be absent.
+ */
 export interface SegmentJobModel {
   id: string;
-  imsOrgId: string;
+  /** Absent when the upstream leaves it out; the job is then taken as the caller's org's. */
+  imsOrgId?: string | undefined;
   sandbox?: SandboxModel | undefined;
   profileInstanceId?: string | undefined;
   source?: string | undefined;

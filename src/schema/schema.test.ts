@@ -97,6 +97,7 @@ function fakeJobs(overrides: Partial<SegmentJobService> = {}) {
         totalCount: all.length,
         hasNextPage: query.offset + query.limit < all.length,
         jobs: all.slice(query.offset, query.offset + query.limit),
+        unreadable: [],
       };
     },
     create: async () => sampleJob,

@@ -50,7 +50,9 @@ export const Sandbox = builder
     fields: (t) => ({
       sandboxId: t.exposeString('sandboxId', { nullable: true, description: 'The sandbox id.' }),
       sandboxName: t.exposeString('sandboxName', {
-        description: 'The sandbox name (as sent in x-sandbox-name).',
+        nullable: true,
+        description:
+          'The sandbox name (as sent in x-sandbox-name); null when the upstream leaves it out (optional in its API description).',
       }),
       type: t.exposeString('type', {
         nullable: true,
@@ -157,7 +159,9 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
       description: 'What started the job, e.g. scheduler or api.',
     }),
     imsOrgId: t.exposeString('imsOrgId', {
-      description: 'The IMS organization that owns the job.',
+      nullable: true,
+      description:
+        'The IMS organization that owns the job; null when the upstream leaves it out (optional in its API description; the job is then the caller’s org’s).',
     }),
     sandbox: t.field({
       type: Sandbox,
@@ -231,18 +235,20 @@ builder.queryFields((t) => ({
   segmentJobsByIds: t.field({
     type: [SegmentJob],
     nullable: { list: false, items: true },
-    description: `Many jobs by id (1..${MAX_IDS_PER_LOOKUP}), in the order asked; null for an id the upstream does not know.`,
+    description: `Many jobs by id (1..${MAX_IDS_PER_LOOKUP}), in the order asked; null for an id the upstream does not know, and null with an error at its index for a job the upstream could not return (e.g. UPSTREAM_UNAVAILABLE); the others still arrive.`,
     args: {
       ids: t.arg.idList({ required: true, description: `1 to ${MAX_IDS_PER_LOOKUP} job ids.` }),
     },
-    resolve: (_root, { ids }, context) => {
+    resolve: async (_root, { ids }, context) => {
       if (ids.length < 1 || ids.length > MAX_IDS_PER_LOOKUP) {
         throw badUserInput(
           `ids: expected 1 to ${MAX_IDS_PER_LOOKUP} job ids, but got ${ids.length}`,
         );
       }
       for (const [index, id] of ids.entries()) checkId(id, `ids[${index}]`);
-      return context.jobs.getMany(ids);
+      const results = await context.jobs.getMany(ids);
+      // A failed item is null with its own error at its index; the others still arrive.
+      return results.map((result) => (result instanceof Error ? Promise.reject(result) : result));
     },
   }),
 }));

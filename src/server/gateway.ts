@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
 import { createJobEventBus, type JobEventBus } from '../pubsub/index.ts';
+import { useItemErrors } from '../schema/item-errors.ts';
 import { createTenantResolver, type TenantResolver } from '../tenants/index.ts';
 import { createUpstreamClient } from '../upstream/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
@@ -56,7 +57,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     bulkGetMaxIds: config.upstream.bulkGetMaxIds,
     logger: logger.child({ component: 'watcher' }),
   });
-  const app = buildApp({ config, upstream, tenants, logger, watcher });
+  const app = buildApp({ config, upstream, tenants, logger, watcher, plugins: [useItemErrors()] });
   let stopping: Promise<void> | undefined;
   return {
     app,

@@ -10,7 +10,7 @@ import {
   UpstreamUnauthenticatedError,
   UpstreamUnavailableError,
 } from './errors.ts';
-import { isRecord } from './schemas.ts';
+import { isRecord } from './job-document.ts';
 
 /** What the upstream said about an error, read from its body. */
 export interface ErrorBodySummary {

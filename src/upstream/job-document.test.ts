@@ -1,6 +1,13 @@
+// Unit tests of the one job reader (job-document.ts) and the envelope readers of list pages and
+// bulk-get answers (response-reading.ts): what they accept, what they refuse, and where.
 import { describe, expect, it } from 'vitest';
-import { MetricMapError } from './job-document.ts';
-import { bulkResultOf, looksLikeJob, parseBulkResults, parseJob, parseJobList } from './schemas.ts';
+import { MetricMapError, parseJobDocument as parseJob } from './job-document.ts';
+import {
+  bulkResultOf,
+  isBulkErrorEntry,
+  parseBulkResults,
+  parseJobList,
+} from './response-reading.ts';
 
 const minimal = { id: 'j', imsOrgId: 'O@AdobeOrg', status: 'NEW', segments: [] };
 
@@ -37,6 +44,22 @@ describe('parseJob: documented oddities are accepted', () => {
       { errors: [{ code: '80000018', msg: 'x' }] },
     ],
     ['float times', { creationTime: 1.23456789e11 }, { creationTime: 1.23456789e11 }],
+    ['no imsOrgId (optional in the OpenAPI)', { imsOrgId: undefined }, { imsOrgId: undefined }],
+    [
+      'a segment with a definition but no segmentId',
+      { segments: [{ segment: { id: 's1' } }] },
+      { segments: [{ segment: { id: 's1' } }] },
+    ],
+    [
+      'an expression without a format, a merge policy without a version, no definition id',
+      { segments: [{ segment: { expression: { type: 'PQL' }, mergePolicy: { id: 'm' } } }] },
+      { segments: [{ segment: { expression: { type: 'PQL' }, mergePolicy: { id: 'm' } } }] },
+    ],
+    [
+      'a sandbox without a name',
+      { sandbox: { sandboxId: 'x', default: false } },
+      { sandbox: { sandboxId: 'x', default: false } },
+    ],
   ])('%s', (_name, input, expected) => {
     const parsed = parseJob({ ...minimal, ...input });
     expect(parsed).toEqual({ ok: true, value: { ...minimal, ...expected } });
@@ -90,17 +113,17 @@ describe('parseJob: shapes it refuses, saying where and what', () => {
       'metrics.totalProfiles: expected a number, but got a string',
     ],
     [
-      'a definition without its expression value',
+      'a definition whose expression value is not a string',
       {
         ...minimal,
         segments: [
           {
             segmentId: 's1',
-            segment: { id: 's1', expression: { type: 'PQL', format: 'pql/text' } },
+            segment: { id: 's1', expression: { type: 'PQL', format: 'pql/text', value: 5 } },
           },
         ],
       },
-      'segments[0].segment.expression.value: expected a string, but got nothing',
+      'segments[0].segment.expression.value: expected a string, but got a number',
     ],
     [
       'an error entry that is not an object',
@@ -215,7 +238,7 @@ describe('parseJobList', () => {
     });
     expect(parsed).toEqual({
       ok: true,
-      value: { totalCount: 14, pageSize: 1, jobs: [minimal], hasNext: true },
+      value: { totalCount: 14, pageSize: 1, jobs: [minimal], unreadable: [], hasNext: true },
     });
   });
 
@@ -228,11 +251,32 @@ describe('parseJobList', () => {
     expect(parsed.ok && parsed.value.hasNext).toBe(false);
   });
 
-  it('names the bad child by index', () => {
-    const parsed = parseJobList({ children: [minimal, { ...minimal, status: 7 }] });
-    expect(parsed.ok ? '' : parsed.problem).toBe(
-      'children[1].status: expected a string, but got a number',
-    );
+  it('sets a child it cannot read aside, by index, and reads the others', () => {
+    const parsed = parseJobList({ children: [minimal, { ...minimal, status: 7 }, minimal] });
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        totalCount: 3,
+        pageSize: 3,
+        jobs: [minimal, minimal],
+        unreadable: [
+          {
+            index: 1,
+            jobId: 'j',
+            problem: 'children[1].status: expected a string, but got a number',
+          },
+        ],
+        hasNext: false,
+      },
+    });
+  });
+
+  it('never shows an id that does not look like one', () => {
+    const parsed = parseJobList({ children: [{ id: 'a b <c>', status: 'PAUSED' }, { id: 3 }] });
+    expect(parsed.ok && parsed.value.unreadable.map((entry) => entry.jobId)).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   it.each<[string, unknown, string]>([
@@ -258,7 +302,13 @@ describe('parseJobList', () => {
     const parsed = parseJobList({ _page: null, children: [minimal, minimal], _links: null });
     expect(parsed).toEqual({
       ok: true,
-      value: { totalCount: 2, pageSize: 2, jobs: [minimal, minimal], hasNext: false },
+      value: {
+        totalCount: 2,
+        pageSize: 2,
+        jobs: [minimal, minimal],
+        unreadable: [],
+        hasNext: false,
+      },
     });
   });
 });
@@ -284,12 +334,15 @@ describe('bulk-get items', () => {
   });
 
   it.each<[unknown, boolean]>([
-    [minimal, true],
-    [{ ...minimal, status: 'PAUSED' }, true],
-    [{ status: 404, title: 'Not found' }, false],
-    [{ error_code: '404', message: 'not found' }, false],
-    [null, false],
-  ])('looksLikeJob(%j) → %s', (item, expected) => {
-    expect(looksLikeJob(item)).toBe(expected);
+    [minimal, false],
+    [{ ...minimal, status: 'PAUSED' }, false],
+    [{ ...minimal, id: undefined }, false],
+    [{ ...minimal, errors: [{ code: '1', msg: 'failed' }] }, false],
+    [{ status: 404, title: 'Not found' }, true],
+    [{ requestId: 'r', errors: { '404': [{ code: 404, message: 'Not found.' }] } }, true],
+    [{ error_code: '404', message: 'not found' }, true],
+    [null, true],
+  ])('isBulkErrorEntry(%j) → %s', (item, expected) => {
+    expect(isBulkErrorEntry(item)).toBe(expected);
   });
 });

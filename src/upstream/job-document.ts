@@ -1,13 +1,14 @@
-// Reads one upstream segment job document in a single pass: checks each field the gateway keeps,
-// reads null as absent, drops unknown fields, and builds the SegmentJobModel as it goes; metric
-// maps, which can hold any number of keys, are read on first use instead. It must never echo an
-// upstream value in a problem, except a short status word: bodies may hold secrets.
+// The one reader of upstream segment job documents, in a single pass: checks each field the
+// gateway keeps, reads null as absent, drops unknown fields; metric maps are read on first use.
+// Only `id` and `status` are required; it never echoes an upstream value but a short status word.
 import {
   isSegmentJobStatus,
   type JobSegmentModel,
+  type MergePolicyRefModel,
   type SandboxModel,
   SEGMENT_JOB_STATUSES,
   type SegmentDefinitionRefModel,
+  type SegmentExpressionModel,
   type SegmentJobErrorModel,
   type SegmentJobMetricsModel,
   type SegmentJobModel,
@@ -106,12 +107,6 @@ function isNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-function requiredString(fields: Fields, key: string, path: string): string {
-  const value = fields[key];
-  if (typeof value !== 'string') fail(field(path, key), 'a string', value);
-  return value;
-}
-
 function optionalString(fields: Fields, key: string, path: string): string | undefined {
   const value = fields[key];
   if (isAbsent(value)) return undefined;
@@ -168,7 +163,10 @@ function readJob(value: unknown, at: string): SegmentJobModel {
   const id = value.id;
   if (typeof id !== 'string' || id === '') fail('id', 'a non-empty string', id);
   // Fields are added in the upstream's order, as the model lists them, with status last.
-  const job: Partial<SegmentJobModel> = { id, imsOrgId: requiredString(value, 'imsOrgId', '') };
+  const job: Partial<SegmentJobModel> = { id };
+  // Not required by the OpenAPI: a job without it is taken as the caller's (see the tenant check).
+  const imsOrgId = optionalString(value, 'imsOrgId', '');
+  if (imsOrgId !== undefined) job.imsOrgId = imsOrgId;
   const sandbox = optionalFields(value, 'sandbox', '');
   if (sandbox !== undefined) job.sandbox = readSandbox(sandbox);
   const profileInstanceId = optionalString(value, 'profileInstanceId', '');
@@ -176,7 +174,8 @@ function readJob(value: unknown, at: string): SegmentJobModel {
   const source = optionalString(value, 'source', '');
   if (source !== undefined) job.source = source;
   // Only its type now: an unknown status is reported after every other field has been read.
-  const status = requiredString(value, 'status', '');
+  const status = value.status;
+  if (typeof status !== 'string') fail('status', 'a string', status);
   const batchId = optionalString(value, 'batchId', '');
   if (batchId !== undefined) job.batchId = batchId;
   const computeJobId = optionalLooseInteger(value, 'computeJobId', '');
@@ -209,17 +208,18 @@ function readJob(value: unknown, at: string): SegmentJobModel {
     );
   }
   job.status = status;
-  // Every required field was set above: id, imsOrgId, segments and status.
+  // Every required field was set above: id, segments and status.
   return job as SegmentJobModel;
 }
 
 function readSandbox(fields: Fields): SandboxModel {
   const sandboxId = optionalString(fields, 'sandboxId', 'sandbox');
-  const sandboxName = requiredString(fields, 'sandboxName', 'sandbox');
+  const sandboxName = optionalString(fields, 'sandboxName', 'sandbox');
   const type = optionalString(fields, 'type', 'sandbox');
   const isDefault = optionalLooseBoolean(fields, 'default', 'sandbox');
-  const sandbox: SandboxModel =
-    sandboxId === undefined ? { sandboxName } : { sandboxId, sandboxName };
+  const sandbox: SandboxModel = {};
+  if (sandboxId !== undefined) sandbox.sandboxId = sandboxId;
+  if (sandboxName !== undefined) sandbox.sandboxName = sandboxName;
   if (type !== undefined) sandbox.type = type;
   if (isDefault !== undefined) sandbox.default = isDefault;
   return sandbox;
@@ -237,36 +237,47 @@ function readSegments(value: unknown): JobSegmentModel[] {
 
 function readSegment(value: unknown, path: string): JobSegmentModel {
   if (!isRecord(value)) return fail(path, 'an object', value);
-  const segmentId = requiredString(value, 'segmentId', path);
+  const segment: JobSegmentModel = {};
+  const segmentId = optionalString(value, 'segmentId', path);
+  if (segmentId !== undefined) segment.segmentId = segmentId;
   const definition = optionalFields(value, 'segment', path);
-  if (definition === undefined) return { segmentId };
-  return { segmentId, segment: readDefinitionRef(definition, `${path}.segment`) };
+  if (definition !== undefined) segment.segment = readDefinitionRef(definition, `${path}.segment`);
+  return segment;
 }
 
 function readDefinitionRef(fields: Fields, path: string): SegmentDefinitionRefModel {
-  const ref: SegmentDefinitionRefModel = { id: requiredString(fields, 'id', path) };
+  const ref: SegmentDefinitionRefModel = {};
+  const id = optionalString(fields, 'id', path);
+  if (id !== undefined) ref.id = id;
   const version = optionalNumber(fields, 'version', path);
   if (version !== undefined) ref.version = version;
   const expression = optionalFields(fields, 'expression', path);
-  if (expression !== undefined) {
-    const at = `${path}.expression`;
-    ref.expression = {
-      type: requiredString(expression, 'type', at),
-      format: requiredString(expression, 'format', at),
-      value: requiredString(expression, 'value', at),
-    };
-  }
+  if (expression !== undefined) ref.expression = readExpression(expression, `${path}.expression`);
   const mergePolicyId = optionalString(fields, 'mergePolicyId', path);
   if (mergePolicyId !== undefined) ref.mergePolicyId = mergePolicyId;
   const mergePolicy = optionalFields(fields, 'mergePolicy', path);
   if (mergePolicy !== undefined) {
     const at = `${path}.mergePolicy`;
-    const id = requiredString(mergePolicy, 'id', at);
-    const version = mergePolicy.version;
-    if (!isNumber(version)) fail(`${at}.version`, 'a number', version);
-    ref.mergePolicy = { id, version };
+    const policy: MergePolicyRefModel = {};
+    const policyId = optionalString(mergePolicy, 'id', at);
+    if (policyId !== undefined) policy.id = policyId;
+    const policyVersion = optionalNumber(mergePolicy, 'version', at);
+    if (policyVersion !== undefined) policy.version = policyVersion;
+    ref.mergePolicy = policy;
   }
   return ref;
+}
+
+// `Expression` requires none of its parts in the OpenAPI.
+function readExpression(fields: Fields, path: string): SegmentExpressionModel {
+  const expression: SegmentExpressionModel = {};
+  const type = optionalString(fields, 'type', path);
+  if (type !== undefined) expression.type = type;
+  const format = optionalString(fields, 'format', path);
+  if (format !== undefined) expression.format = format;
+  const value = optionalString(fields, 'value', path);
+  if (value !== undefined) expression.value = value;
+  return expression;
 }
 
 /** Where a job's metrics came from, to say so when a map is found malformed on first use. */

@@ -70,10 +70,10 @@ export type MergePolicyProfileCount = {
 /** The merge policy a segment definition evaluates profiles under. */
 export type MergePolicyRef = {
   __typename: 'MergePolicyRef';
-  /** The merge policy id. */
-  id: Scalars['ID']['output'];
-  /** The merge policy version used. */
-  version: Scalars['Float']['output'];
+  /** The merge policy id; null when the upstream leaves it out. */
+  id: Maybe<Scalars['ID']['output']>;
+  /** The merge policy version used; null when the upstream leaves it out. */
+  version: Maybe<Scalars['Float']['output']>;
 };
 
 /** Create and cancel segment jobs. */
@@ -137,7 +137,7 @@ export type Query = {
   segmentJob: Maybe<SegmentJob>;
   /** A page of jobs, newest first unless sorted otherwise. `first` is 1..100. */
   segmentJobs: SegmentJobConnection;
-  /** Many jobs by id (1..100), in the order asked; null for an id the upstream does not know. */
+  /** Many jobs by id (1..100), in the order asked; null for an id the upstream does not know, and null with an error at its index for a job the upstream could not return (e.g. UPSTREAM_UNAVAILABLE); the others still arrive. */
   segmentJobsByIds: Array<Maybe<SegmentJob>>;
 };
 
@@ -181,8 +181,8 @@ export type Sandbox = {
   isDefault: Maybe<Scalars['Boolean']['output']>;
   /** The sandbox id. */
   sandboxId: Maybe<Scalars['String']['output']>;
-  /** The sandbox name (as sent in x-sandbox-name). */
-  sandboxName: Scalars['String']['output'];
+  /** The sandbox name (as sent in x-sandbox-name); null when the upstream leaves it out (optional in its API description). */
+  sandboxName: Maybe<Scalars['String']['output']>;
   /** production or development. */
   type: Maybe<Scalars['String']['output']>;
 };
@@ -192,8 +192,8 @@ export type Segment = {
   __typename: 'Segment';
   /** The definition’s expression, when the upstream includes it. */
   expression: Maybe<SegmentExpression>;
-  /** The segment definition id. */
-  id: Scalars['ID']['output'];
+  /** The segment definition id (segment.id, else segmentId); null when the upstream sends neither (both optional in its API description). */
+  id: Maybe<Scalars['ID']['output']>;
   /** The merge policy and its version, when the upstream includes it. */
   mergePolicy: Maybe<MergePolicyRef>;
   /** The id of the merge policy the definition uses. */
@@ -205,12 +205,12 @@ export type Segment = {
 /** The rule a segment definition evaluates. */
 export type SegmentExpression = {
   __typename: 'SegmentExpression';
-  /** How value is written, e.g. pql/text or pql/json. */
-  format: Scalars['String']['output'];
-  /** The expression language, e.g. PQL. */
-  type: Scalars['String']['output'];
-  /** The expression itself. */
-  value: Scalars['String']['output'];
+  /** How value is written, e.g. pql/text or pql/json; null when the upstream leaves it out. */
+  format: Maybe<Scalars['String']['output']>;
+  /** The expression language, e.g. PQL; null when the upstream leaves it out. */
+  type: Maybe<Scalars['String']['output']>;
+  /** The expression itself; null when the upstream leaves it out. */
+  value: Maybe<Scalars['String']['output']>;
 };
 
 /** An asynchronous run that evaluates segment definitions over the profile store. */
@@ -228,12 +228,12 @@ export type SegmentJob = {
   creationTime: Maybe<Scalars['DateTime']['output']>;
   /** When the job was created, in epoch milliseconds (as the upstream sent it). */
   creationTimeMs: Maybe<Scalars['Float']['output']>;
-  /** Errors the upstream recorded on the job; empty when none. */
+  /** Errors the upstream recorded on the job; empty when none. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS). */
   errors: Array<SegmentJobErrorDetail>;
   /** The job id. */
   id: Scalars['ID']['output'];
-  /** The IMS organization that owns the job. */
-  imsOrgId: Scalars['String']['output'];
+  /** The IMS organization that owns the job; null when the upstream leaves it out (optional in its API description; the job is then the caller’s org’s). */
+  imsOrgId: Maybe<Scalars['String']['output']>;
   /** True once the status can no longer change (SUCCEEDED, FAILED, CANCELLED). */
   isFinal: Scalars['Boolean']['output'];
   /** What the job measured; partial while it runs, null before it starts. */
@@ -248,7 +248,7 @@ export type SegmentJob = {
   sandbox: Maybe<Sandbox>;
   /** The XDM schema evaluated, e.g. _xdm.context.profile. */
   schemaName: Maybe<Scalars['String']['output']>;
-  /** The definitions the job evaluates; empty when allSegments is true. */
+  /** The definitions the job evaluates; empty when allSegments is true. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS). */
   segments: Array<Segment>;
   /** What started the job, e.g. scheduler or api. */
   source: Maybe<Scalars['String']['output']>;
@@ -265,12 +265,14 @@ export type SegmentJob = {
 /** A page of jobs. */
 export type SegmentJobConnection = {
   __typename: 'SegmentJobConnection';
-  /** The jobs of this page, in order. */
+  /** The jobs of this page, in order. A job the upstream sent unreadable is left out (see unreadableCount), with an UPSTREAM_UNAVAILABLE error at this path. */
   edges: Array<SegmentJobEdge>;
   /** Where this page sits in the list. */
   pageInfo: PageInfo;
   /** Jobs that match the filters, across all pages. */
   totalCount: Scalars['Int']['output'];
+  /** Jobs of this page the upstream sent in a shape the gateway cannot read (no id, an unknown status): left out of edges, each reported as an error with extensions.upstreamIndex. 0 normally. */
+  unreadableCount: Scalars['Int']['output'];
 };
 
 /** One job in a page, with its cursor. */
@@ -296,11 +298,11 @@ export type SegmentJobMetrics = {
   __typename: 'SegmentJobMetrics';
   /** The segmentation phase alone. */
   profileSegmentationTime: Maybe<TimeWindow>;
-  /** One entry per segment definition, joining the upstream’s per-segment maps. */
+  /** One entry per segment definition, joining the upstream’s per-segment maps. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS, 20000 by default); past it the operation ends with a BAD_USER_INPUT error. */
   segments: Array<SegmentMetrics>;
   /** Profiles evaluated. Counts can exceed 2^31: never fail to serialize a large count. */
   totalProfiles: Maybe<Scalars['Float']['output']>;
-  /** Profiles evaluated, per merge policy; empty when not reported. */
+  /** Profiles evaluated, per merge policy; empty when not reported. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS). */
   totalProfilesByMergePolicy: Array<MergePolicyProfileCount>;
   /** The whole job, from start to end. */
   totalTime: Maybe<TimeWindow>;
@@ -371,7 +373,7 @@ export type SegmentJobStatusEvent = {
 /** The counts of one segment definition in a job. */
 export type SegmentMetrics = {
   __typename: 'SegmentMetrics';
-  /** Qualified profiles by identity namespace; empty when not reported. */
+  /** Qualified profiles by identity namespace; empty when not reported. Each entry counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS). */
   byNamespace: Array<NamespaceCount>;
   /** Profiles that left the segment in this run. */
   exited: Maybe<Scalars['Float']['output']>;

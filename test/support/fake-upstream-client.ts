@@ -135,14 +135,17 @@ export function createFakeUpstream(options: { now?: () => number } = {}): FakeUp
         const all = [...jobsOf(tenant).values()].sort(
           (a, b) => (b.updateTime ?? 0) - (a.updateTime ?? 0),
         );
-        const start = params.start ?? 0;
+        const start = Number(params.start ?? 0);
         const limit = params.limit ?? 20;
         const jobs = all.slice(start, start + limit);
         return {
           totalCount: all.length,
           pageSize: jobs.length,
           jobs,
+          unreadable: [],
           hasNext: start + limit < all.length,
+          next:
+            start + limit < all.length ? { ...params, start: String(start + limit) } : undefined,
         };
       });
     },
@@ -162,6 +165,7 @@ export function createFakeUpstream(options: { now?: () => number } = {}): FakeUp
       calls.push({ method: 'cancelJob', tenant, ids: [id], atMs: now() });
       throw new Error('expected the watcher never to cancel jobs, but it did');
     },
+    droppedForeignJobs: 0,
     async ping() {},
     async close() {},
   };

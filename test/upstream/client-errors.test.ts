@@ -245,10 +245,12 @@ describe('bodies that are not what the API documents', () => {
     expect(error.message).toContain('children');
   });
 
-  it('a list item with a wrong type → UPSTREAM_UNAVAILABLE with its index', async () => {
+  it('a list item with a wrong type → that item alone UPSTREAM_UNAVAILABLE, with its index', async () => {
     fake.respondWith([{ body: { children: [sampleJob(), sampleJob({ segments: 'all' })] } }]);
-    const error = await failureOf(client.listJobs(tenant, {}));
-    expect(error.message).toContain('children[1].segments');
+    const page = await client.listJobs(tenant, {});
+    expect(page.jobs).toHaveLength(1);
+    expect(page.unreadable[0]?.error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(page.unreadable[0]?.error.message).toContain('children[1].segments');
   });
 
   it('an empty 200 body → UPSTREAM_UNAVAILABLE', async () => {

@@ -1,9 +1,14 @@
-// The zod reading of upstream job documents that job-document.ts replaced, kept as the reference
-// the hand-written reader is proven equal to (tests) and measured against (bench). Test and bench
-// code only: the gateway must not import it.
+// The zod reading of upstream job documents that src/upstream/job-document.ts replaced, kept as
+// the reference the hand-written reader is proven equal to (tests) and measured against (bench).
+// Test and bench code only: it lives outside src/ so the gateway cannot ship it.
 import { z } from 'zod';
-import { isSegmentJobStatus, SEGMENT_JOB_STATUSES, type SegmentJobModel } from '../domain/index.ts';
-import type { Parsed, ParsedJobList } from './schemas.ts';
+import {
+  isSegmentJobStatus,
+  SEGMENT_JOB_STATUSES,
+  type SegmentJobModel,
+} from '../../src/domain/index.ts';
+import type { Parsed } from '../../src/upstream/job-document.ts';
+import { type ParsedJobList, shownJobId } from '../../src/upstream/response-reading.ts';
 
 const timeWindowSchema = z.object({
   startTimeInMs: z.number().optional(),
@@ -24,12 +29,19 @@ const metricsSchema = z.object({
   totalProfilesByMergePolicy: counterSchema.optional(),
 });
 
+// Adobe's OpenAPI requires none of these parts.
 const segmentDefinitionRefSchema = z.object({
-  id: z.string(),
+  id: z.string().optional(),
   version: z.number().optional(),
-  expression: z.object({ type: z.string(), format: z.string(), value: z.string() }).optional(),
+  expression: z
+    .object({
+      type: z.string().optional(),
+      format: z.string().optional(),
+      value: z.string().optional(),
+    })
+    .optional(),
   mergePolicyId: z.string().optional(),
-  mergePolicy: z.object({ id: z.string(), version: z.number() }).optional(),
+  mergePolicy: z.object({ id: z.string().optional(), version: z.number().optional() }).optional(),
 });
 
 // The OpenAPI example writes `default: "true"`; accept the string spelling too.
@@ -52,11 +64,11 @@ const looseCodeSchema = z.union([z.string(), z.number().transform(String)]);
 
 const jobSchema = z.object({
   id: z.string().min(1),
-  imsOrgId: z.string(),
+  imsOrgId: z.string().optional(),
   sandbox: z
     .object({
       sandboxId: z.string().optional(),
-      sandboxName: z.string(),
+      sandboxName: z.string().optional(),
       type: z.string().optional(),
       default: looseBooleanSchema.optional(),
     })
@@ -70,7 +82,12 @@ const jobSchema = z.object({
   computeGatewayJobId: z.string().optional(),
   // Required by the API description; a job without any is read as having none.
   segments: z
-    .array(z.object({ segmentId: z.string(), segment: segmentDefinitionRefSchema.optional() }))
+    .array(
+      z.object({
+        segmentId: z.string().optional(),
+        segment: segmentDefinitionRefSchema.optional(),
+      }),
+    )
     .default([]),
   metrics: metricsSchema.optional(),
   requestId: z.string().optional(),
@@ -112,7 +129,7 @@ export function parseJob(value: unknown, at = ''): Parsed<SegmentJobModel> {
   return { ok: true, value: { ...rest, status } };
 }
 
-/** Parses the list envelope (`_page`, `children`, `_links`) and every job in it. */
+/** Parses the list envelope (`_page`, `children`, `_links`); an unreadable job is set aside. */
 export function parseJobList(value: unknown): Parsed<ParsedJobList> {
   const result = listSchema.safeParse(dropNullProperties(value));
   if (!result.success) {
@@ -122,18 +139,24 @@ export function parseJobList(value: unknown): Parsed<ParsedJobList> {
     };
   }
   const jobs: SegmentJobModel[] = [];
+  const unreadable: ParsedJobList['unreadable'] = [];
   for (const [index, child] of result.data.children.entries()) {
     const job = parseJob(child, `children[${index}]`);
-    if (!job.ok) return job;
-    jobs.push(job.value);
+    if (job.ok) jobs.push(job.value);
+    else {
+      const jobId = isRecord(child) ? shownJobId(child.id) : undefined;
+      unreadable.push({ index, jobId, problem: job.problem });
+    }
   }
   const href = result.data._links?.next?.href;
+  const count = result.data.children.length;
   return {
     ok: true,
     value: {
-      totalCount: result.data._page?.totalCount ?? jobs.length,
-      pageSize: result.data._page?.pageSize ?? jobs.length,
+      totalCount: result.data._page?.totalCount ?? count,
+      pageSize: result.data._page?.pageSize ?? count,
       jobs,
+      unreadable,
       hasNext: typeof href === 'string' && href !== '',
     },
   };
