@@ -9,11 +9,15 @@ export interface PageInfoModel {
 }
 
 export const PageInfo = builder.objectRef<PageInfoModel>('PageInfo').implement({
-  description: 'Where a page sits in its list. Pass endCursor as after to get the next page.',
+  description:
+    'Where a page sits in its list. Pass endCursor as after to get the next page: it repeats no job of earlier pages and skips none that existed when they were read, though jobs are created or deleted in between (a job whose sort key changed may be skipped or repeated).',
   fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'True when more items follow.' }),
+    hasNextPage: t.exposeBoolean('hasNextPage', {
+      description:
+        'True when more items may follow. A page can be short (even empty) with hasNextPage true after many jobs were created between pages: keep paging.',
+    }),
     hasPreviousPage: t.exposeBoolean('hasPreviousPage', {
-      description: 'True when items come before this page.',
+      description: 'True when this page was asked for after a cursor.',
     }),
     startCursor: t.exposeString('startCursor', {
       nullable: true,
@@ -21,7 +25,8 @@ export const PageInfo = builder.objectRef<PageInfoModel>('PageInfo').implement({
     }),
     endCursor: t.exposeString('endCursor', {
       nullable: true,
-      description: 'The cursor of the last item; null on an empty page.',
+      description:
+        'Where the next page starts: the cursor of the last item, or on a short empty page the place reached; null on an empty first page.',
     }),
   }),
 });

@@ -92,11 +92,15 @@ function fakeJobs(overrides: Partial<SegmentJobService> = {}) {
     list: async (query) => {
       listQueries.push(query);
       const all = [...jobs.values()];
+      const from = query.after === undefined ? 0 : all.findIndex((job) => job.id === query.after?.id) + 1;
+      const page = all.slice(from, from + query.limit);
+      const positions = page.map((job) => ({ limit: query.limit, key: null, id: job.id }));
       return {
-        offset: query.offset,
         totalCount: all.length,
-        hasNextPage: query.offset + query.limit < all.length,
-        jobs: all.slice(query.offset, query.offset + query.limit),
+        hasNextPage: from + query.limit < all.length,
+        jobs: page,
+        positions,
+        end: positions.at(-1),
         unreadable: [],
       };
     },
@@ -300,9 +304,9 @@ describe('segmentJobs', () => {
       edges: [{ node: { id: 'all-1' } }],
       pageInfo: { hasNextPage: false, hasPreviousPage: true },
     });
-    expect(listQueries.map((q) => [q.offset, q.limit])).toEqual([
-      [0, 1],
-      [1, 1],
+    expect(listQueries.map((q) => [q.after?.id, q.limit])).toEqual([
+      [undefined, 1],
+      [sampleJob.id, 1],
     ]);
   });
 
@@ -311,11 +315,11 @@ describe('segmentJobs', () => {
     await run('{ segmentJobs { totalCount } }', service);
     expect(listQueries).toEqual([
       {
-        offset: 0,
         limit: 20,
         status: undefined,
         segmentId: undefined,
         sort: { field: 'creationTime', direction: 'desc' },
+        after: undefined,
       },
     ]);
   });
@@ -328,7 +332,6 @@ describe('segmentJobs', () => {
       service,
     );
     expect(listQueries[0]).toEqual({
-      offset: 0,
       limit: 100,
       status: 'QUEUED',
       segmentId: 'seg-9',
@@ -340,7 +343,7 @@ describe('segmentJobs', () => {
     ['first: 0', 'first: 0', /first: expected 1 to 100, but got 0/],
     ['first: 101', 'first: 101', /first: expected 1 to 100, but got 101/],
     ['first: -5', 'first: -5', /but got -5/],
-    ['a made-up cursor', 'after: "bogus"', /after: expected a cursor from this list/],
+    ['a made-up cursor', 'after: "bogus"', /after: expected a cursor from a previous page, but got/],
     ['an empty segmentId', 'segmentId: ""', /segmentId: expected a non-empty/],
   ])('refuses %s as BAD_USER_INPUT without calling the upstream', async (_name, args, message) => {
     const { service, listQueries } = fakeJobs();

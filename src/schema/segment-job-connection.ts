@@ -1,11 +1,16 @@
-// SegmentJobConnection: the paged, filtered, sorted list of jobs (segmentJobs) over the
-// upstream's offset paging. One upstream call per page.
+// SegmentJobConnection: the paged, filtered, sorted list of jobs (segmentJobs). Cursors are
+// stable over the upstream's own paging (its next hrefs): see "Paging" in docs/limits.md.
 import type { SegmentJobModel } from '../domain/index.ts';
 import type { JobListPage } from '../services/segment-job-service.ts';
 import { builder } from './builder.ts';
 import { badUserInput } from './errors.ts';
 import { reportItemErrors } from './item-errors.ts';
-import { decodeOffsetCursor, encodeOffsetCursor } from './offset-cursor.ts';
+import {
+  decodeJobCursor,
+  encodeJobCursor,
+  isSameList,
+  type JobListIdentity,
+} from './job-cursor.ts';
 import { PageInfo, type PageInfoModel } from './page-info.ts';
 import { SegmentJob, SegmentJobStatus } from './segment-job.ts';
 
@@ -59,7 +64,8 @@ export const SegmentJobEdge = builder.objectRef<EdgeModel>('SegmentJobEdge').imp
   description: 'One job in a page, with its cursor.',
   fields: (t) => ({
     cursor: t.exposeString('cursor', {
-      description: 'Opaque; pass as after to start the next page after this job.',
+      description:
+        'Opaque; pass as after to start the next page right after this job (stable when jobs are created or deleted in between).',
     }),
     node: t.field({ type: SegmentJob, description: 'The job.', resolve: (edge) => edge.node }),
   }),
@@ -95,21 +101,26 @@ export const SegmentJobConnection = builder
     }),
   });
 
-/** Turns one upstream page into a connection whose cursors encode each job's offset. */
-export function toConnection(page: JobListPage): ConnectionModel {
-  const edges = page.jobs.map((node, index) => ({
-    cursor: encodeOffsetCursor(page.offset + index),
-    node,
-  }));
+/** Turns one page into a connection whose cursors hold each job's place in `list`. */
+export function toConnection(
+  page: JobListPage,
+  list: JobListIdentity,
+  hasPreviousPage: boolean,
+): ConnectionModel {
+  const edges = page.jobs.map((node, index) => {
+    const position = page.positions[index];
+    if (position === undefined) throw new Error('expected a position for every job of the page');
+    return { cursor: encodeJobCursor({ list, position }), node };
+  });
   return {
     edges,
     totalCount: page.totalCount,
     unreadable: page.unreadable,
     pageInfo: {
       hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.offset > 0,
+      hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      endCursor: page.end === undefined ? null : encodeJobCursor({ list, position: page.end }),
     },
   };
 }
@@ -122,27 +133,37 @@ function pageSizeOf(first: number | null | undefined): number {
   return size;
 }
 
-function offsetAfter(after: string | null | undefined): number {
-  if (after === null || after === undefined) return 0;
-  const offset = decodeOffsetCursor(after);
-  if (offset === undefined) {
+/** The position `after` stands for in `list`; BAD_USER_INPUT for anything else. */
+function positionAfter(after: string | null | undefined, list: JobListIdentity) {
+  if (after === null || after === undefined) return undefined;
+  const decoded = decodeJobCursor(after);
+  const shown = after.length > 24 ? `"${after.slice(0, 24)}…"` : `"${after}"`;
+  if (!decoded.ok) {
     throw badUserInput(
-      `after: expected a cursor from this list (an edge cursor or pageInfo.endCursor), but got "${after}"`,
+      `after: expected a cursor from a previous page, but got ${shown} (${decoded.problem}); pass an edge cursor or pageInfo.endCursor`,
     );
   }
-  return offset + 1;
+  if (!isSameList(decoded.value.list, list)) {
+    throw badUserInput(
+      `after: expected a cursor from a previous page of this list (same status, segmentId and sort), but got one of another list`,
+    );
+  }
+  return decoded.value.position;
 }
 
 builder.queryFields((t) => ({
   segmentJobs: t.field({
     type: SegmentJobConnection,
-    description: `A page of jobs, newest first unless sorted otherwise. \`first\` is 1..${MAX_PAGE_SIZE}.`,
+    description: `A page of jobs, newest first unless sorted otherwise. \`first\` is 1..${MAX_PAGE_SIZE}. Paging is stable: a page after a cursor repeats no job an earlier page returned and skips none that existed when that page was read, though jobs are created or deleted in between; a job whose sort key changed between pages (e.g. its status, when sorting by STATUS) may be skipped or repeated. A page may hold fewer than \`first\` jobs while hasNextPage is true when many jobs were created between pages. totalCount is the upstream's.`,
     args: {
       first: t.arg.int({
         defaultValue: DEFAULT_PAGE_SIZE,
         description: `Jobs per page, 1 to ${MAX_PAGE_SIZE}.`,
       }),
-      after: t.arg.string({ description: 'Start after this cursor (from a previous page).' }),
+      after: t.arg.string({
+        description:
+          'Start after this cursor: an edge cursor or pageInfo.endCursor of a previous page of the same list (same status, segmentId and sort); anything else is refused with BAD_USER_INPUT.',
+      }),
       status: t.arg({ type: SegmentJobStatus, description: 'Only jobs in this status.' }),
       segmentId: t.arg.id({ description: 'Only jobs that evaluate this segment definition.' }),
       sort: t.arg({
@@ -152,18 +173,17 @@ builder.queryFields((t) => ({
     },
     resolve: async (_root, args, context) => {
       const limit = pageSizeOf(args.first);
-      const offset = offsetAfter(args.after);
       if (args.segmentId !== null && args.segmentId !== undefined && args.segmentId.trim() === '') {
         throw badUserInput('segmentId: expected a non-empty segment definition id, but got ""');
       }
-      const page = await context.jobs.list({
-        offset,
-        limit,
+      const list: JobListIdentity = {
         status: args.status ?? undefined,
         segmentId: args.segmentId ?? undefined,
         sort: args.sort ?? { field: SORT_FIELDS.CREATION_TIME, direction: 'desc' },
-      });
-      return toConnection(page);
+      };
+      const after = positionAfter(args.after, list);
+      const page = await context.jobs.list({ limit, ...list, after });
+      return toConnection(page, list, after !== undefined);
     },
   }),
 }));

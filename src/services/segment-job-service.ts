@@ -5,27 +5,50 @@ import { createGraphQLError } from 'graphql-yoga';
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
 import { isFinal, jobIdProblem } from '../domain/index.ts';
 import { createLoaders, type Loaders } from '../loaders/index.ts';
-import type { CallOptions, JobSortField, UpstreamClient } from '../upstream/types.ts';
+import { readJobsAfter } from '../upstream/job-pager.ts';
+import type { ListPosition } from '../upstream/list-paging.ts';
+import type {
+  CallOptions,
+  JobSortField,
+  ListJobsParams,
+  UpstreamClient,
+} from '../upstream/types.ts';
 import { type CreateSegmentJobInputModel, toCreateJobRequest } from './create-job-input.ts';
 import { NotFoundError, ValidationError } from './domain-errors.ts';
 import { toMutationError, toQueryError } from './upstream-error-mapping.ts';
 
 export interface JobListQuery {
-  /** 0-based offset of the first job. */
-  offset: number;
   /** Jobs per page, 1..100. */
   limit: number;
   status?: SegmentJobStatus | undefined;
   /** Only jobs that evaluate this segment definition. */
   segmentId?: string | undefined;
   sort: { field: JobSortField; direction: 'asc' | 'desc' };
+  /** Where the previous page ended (what its cursor stands for); undefined for the first page. */
+  after?: JobListPosition | undefined;
+}
+
+/**
+ * A place in a listing, right after one job: what a cursor stands for. The page to re-read is
+ * the upstream's own (`start` from its next href, never computed); the job is its sort key and id.
+ */
+export interface JobListPosition {
+  /** The upstream's `start` of the page that held the job; absent for the list's first page. */
+  start?: string | undefined;
+  /** The upstream page size of the listing, fixed by its first page. */
+  limit: number;
+  key: number | string | null;
+  id: string;
 }
 
 export interface JobListPage {
-  offset: number;
   totalCount: number;
   hasNextPage: boolean;
   jobs: SegmentJobModel[];
+  /** The position right after each job of `jobs`, in order. */
+  positions: JobListPosition[];
+  /** Where the next page starts; undefined when no job was served yet (an empty first page). */
+  end: JobListPosition | undefined;
   /** One GraphQL error each for the page's jobs that could not be read (left out of `jobs`). */
   unreadable: UnreadableJobProblem[];
 }
@@ -47,7 +70,10 @@ export interface SegmentJobService {
    * for the whole request.
    */
   getMany(ids: readonly string[]): Promise<(SegmentJobModel | null | Error)[]>;
-  /** One page of jobs: one upstream call. Listed jobs are primed for later lookups. */
+  /**
+   * One page of jobs after `query.after`, paged the way the upstream says (see job-pager): at
+   * most `MAX_LIST_CALLS_PER_PAGE` list calls. Listed jobs are primed for later lookups.
+   */
   list(query: JobListQuery): Promise<JobListPage>;
   /** Creates a job. Throws a `DomainError` for expected failures. */
   create(input: CreateSegmentJobInputModel): Promise<SegmentJobModel>;
@@ -69,6 +95,17 @@ export interface SegmentJobServiceOptions {
    * without a snapshot when none could be read), so live subscribers see it at once.
    */
   onJobChanged?: ((tenant: Tenant, jobId: string, job?: SegmentJobModel) => void) | undefined;
+}
+
+/** The service's view of a pager position that follows a served job. */
+function toJobListPosition(position: ListPosition, limit: number): JobListPosition {
+  const mark = position.after ?? { key: null, id: '' };
+  return {
+    start: position.params.start,
+    limit: position.params.limit ?? limit,
+    key: mark.key,
+    id: mark.id,
+  };
 }
 
 /** The property filter the upstream uses for "jobs that evaluate segment X". */
@@ -158,43 +195,45 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
 
     async list(query) {
       const { tenant, loaders } = requestScope();
-      const listing = upstream
-        .listJobs(
-          tenant,
-          {
-            start: query.offset,
-            limit: query.limit,
-            status: query.status,
-            sort: query.sort,
-            properties:
-              query.segmentId === undefined ? undefined : [segmentIdFilter(query.segmentId)],
-          },
-          callOptions,
-        )
-        .then((page) => {
-          loaders.primeJobs(page.jobs);
-          return page;
-        });
-      pendingLists.add(listing);
-      try {
-        const page = await listing;
-        return {
-          offset: query.offset,
-          totalCount: page.totalCount,
-          hasNextPage: page.hasNext,
-          jobs: page.jobs,
-          unreadable: page.unreadable.map(({ index, jobId, error }) => {
-            const mapped = toQueryError(error) as GraphQLError;
-            const extensions: Record<string, unknown> = { ...mapped.extensions };
-            extensions.upstreamIndex = query.offset + index;
-            if (jobId !== undefined) extensions.jobId = jobId;
-            return { message: mapped.message, extensions };
+      const params: ListJobsParams = {
+        limit: query.after?.limit ?? query.limit,
+        status: query.status,
+        sort: query.sort,
+        properties: query.segmentId === undefined ? undefined : [segmentIdFilter(query.segmentId)],
+      };
+      const from: ListPosition =
+        query.after === undefined
+          ? { params }
+          : {
+              params: { ...params, start: query.after.start },
+              after: { key: query.after.key, id: query.after.id },
+            };
+      const reading = readJobsAfter(
+        (pageParams) =>
+          upstream.listJobs(tenant, pageParams, callOptions).then((page) => {
+            loaders.primeJobs(page.jobs);
+            return page;
           }),
+        from,
+        query.limit,
+      );
+      pendingLists.add(reading);
+      try {
+        const result = await reading;
+        return {
+          totalCount: result.totalCount,
+          hasNextPage: result.hasMore,
+          jobs: result.jobs.map((paged) => paged.job),
+          positions: result.jobs.map((paged) => toJobListPosition(paged.position, query.limit)),
+          end:
+            result.end.after === undefined
+              ? undefined
+              : toJobListPosition(result.end, query.limit),
         };
       } catch (error) {
         throw toQueryError(error);
       } finally {
-        pendingLists.delete(listing);
+        pendingLists.delete(reading);
       }
     },
 

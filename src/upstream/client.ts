@@ -12,6 +12,7 @@ import {
   UpstreamUnavailableError,
 } from './errors.ts';
 import { createHttpExchange, isAborted, sleepFor } from './http-exchange.ts';
+import { nextPageParams, readNextHref } from './list-paging.ts';
 import {
   BULK_GET_PATH,
   bulkGetBody,
@@ -171,7 +172,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       isIdempotent: true,
       options: callOptions,
       read: (response) => {
-        const page = readJson(response, details, 'a job list', parseJobList);
+        let nextHref: string | undefined;
+        const page = readJson(response, details, 'a job list', (value) => {
+          nextHref = readNextHref(value);
+          return parseJobList(value);
+        });
         const jobs = page.jobs.filter((job) => {
           const reason = foreignReason(job, tenant);
           if (reason !== undefined) warnForeign(tenant, JOBS_PATH, job.id, reason);
@@ -197,6 +202,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           jobs,
           unreadable,
           hasNext: page.hasNext,
+          next: nextPageParams(nextHref, params),
         };
       },
     });

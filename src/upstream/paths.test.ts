@@ -14,7 +14,7 @@ describe('request targets', () => {
   it('builds the list query in a stable order and leaves out what is not set', () => {
     expect(withQuery('/segment/jobs', listJobsQuery({}))).toBe('/segment/jobs');
     const query = listJobsQuery({
-      start: 20,
+      start: '20',
       limit: 10,
       status: 'QUEUED',
       sort: { field: 'updateTime', direction: 'desc' },

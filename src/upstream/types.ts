@@ -6,8 +6,11 @@ import type { UpstreamError, UpstreamUnavailableError } from './errors.ts';
 export type JobSortField = 'creationTime' | 'updateTime' | 'status';
 
 export interface ListJobsParams {
-  /** 0-based offset. @default 0 */
-  start?: number | undefined;
+  /**
+   * Where the page starts, as the upstream's own next href says (`_links.next.href`): an opaque
+   * token, never computed by the gateway. Absent on a list's first page.
+   */
+  start?: string | undefined;
   /** Page size, 1..100. @default 20 */
   limit?: number | undefined;
   status?: SegmentJobStatus | undefined;
@@ -45,6 +48,8 @@ export interface JobPage {
   unreadable: UnreadableJob[];
   /** True when `_links.next.href` is present. */
   hasNext: boolean;
+  /** The parameters of the next page, from `_links.next.href`; undefined when it cannot be followed. */
+  next?: ListJobsParams | undefined;
 }
 
 export type CreateJobRequest =

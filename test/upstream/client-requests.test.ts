@@ -56,7 +56,7 @@ describe('request shapes', () => {
       { body: jobListBody([sampleJob()], { hasNext: true }) },
     ]);
     const page = await client.listJobs(tenant, {
-      start: 20,
+      start: '20',
       limit: 10,
       status: 'SUCCEEDED',
       sort: { field: 'updateTime', direction: 'desc' },
