@@ -92,7 +92,8 @@ function fakeJobs(overrides: Partial<SegmentJobService> = {}) {
     list: async (query) => {
       listQueries.push(query);
       const all = [...jobs.values()];
-      const from = query.after === undefined ? 0 : all.findIndex((job) => job.id === query.after?.id) + 1;
+      const from =
+        query.after === undefined ? 0 : all.findIndex((job) => job.id === query.after?.id) + 1;
       const page = all.slice(from, from + query.limit);
       const positions = page.map((job) => ({ limit: query.limit, key: null, id: job.id }));
       return {
@@ -343,7 +344,11 @@ describe('segmentJobs', () => {
     ['first: 0', 'first: 0', /first: expected 1 to 100, but got 0/],
     ['first: 101', 'first: 101', /first: expected 1 to 100, but got 101/],
     ['first: -5', 'first: -5', /but got -5/],
-    ['a made-up cursor', 'after: "bogus"', /after: expected a cursor from a previous page, but got/],
+    [
+      'a made-up cursor',
+      'after: "bogus"',
+      /after: expected a cursor from a previous page, but got/,
+    ],
     ['an empty segmentId', 'segmentId: ""', /segmentId: expected a non-empty/],
   ])('refuses %s as BAD_USER_INPUT without calling the upstream', async (_name, args, message) => {
     const { service, listQueries } = fakeJobs();

@@ -226,9 +226,17 @@ export function createSegmentJobService(options: SegmentJobServiceOptions): Segm
           jobs: result.jobs.map((paged) => paged.job),
           positions: result.jobs.map((paged) => toJobListPosition(paged.position, query.limit)),
           end:
-            result.end.after === undefined
-              ? undefined
-              : toJobListPosition(result.end, query.limit),
+            result.end.after === undefined ? undefined : toJobListPosition(result.end, query.limit),
+          unreadable: result.pages.flatMap((page) =>
+            page.unreadable.map(({ index, jobId, error }) => {
+              const mapped = toQueryError(error) as GraphQLError;
+              const extensions: Record<string, unknown> = { ...mapped.extensions };
+              // The index among the children of the upstream page that sent it.
+              extensions.upstreamIndex = index;
+              if (jobId !== undefined) extensions.jobId = jobId;
+              return { message: mapped.message, extensions };
+            }),
+          ),
         };
       } catch (error) {
         throw toQueryError(error);

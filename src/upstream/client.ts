@@ -12,6 +12,7 @@ import {
   UpstreamUnavailableError,
 } from './errors.ts';
 import { createHttpExchange, isAborted, sleepFor } from './http-exchange.ts';
+import { parseJobDocument } from './job-document.ts';
 import { nextPageParams, readNextHref } from './list-paging.ts';
 import {
   BULK_GET_PATH,
@@ -22,7 +23,6 @@ import {
   jobPath,
   listJobsQuery,
 } from './paths.ts';
-import { parseJobDocument } from './job-document.ts';
 import {
   bulkItem,
   bulkResultOf,

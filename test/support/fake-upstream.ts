@@ -542,8 +542,7 @@ export function createFakeJobListing(options: FakeJobListingOptions): FakeHandle
     const all = options.jobs
       .filter((job) => status === null || job.status === status)
       .sort(
-        (a, b) =>
-          sign * (keyOf(a) - keyOf(b)) || String(a.id).localeCompare(String(b.id), 'en'),
+        (a, b) => sign * (keyOf(a) - keyOf(b)) || String(a.id).localeCompare(String(b.id), 'en'),
       );
     const limit = Number(query.get('limit') ?? '20');
     const start = query.get('start');
@@ -552,8 +551,7 @@ export function createFakeJobListing(options: FakeJobListingOptions): FakeHandle
       from = start === null ? 0 : Math.max(Number(start) - 1, 0);
     } else {
       const token = start === null ? undefined : Number(start);
-      from =
-        token === undefined ? 0 : all.findIndex((job) => sign * (keyOf(job) - token) > 0);
+      from = token === undefined ? 0 : all.findIndex((job) => sign * (keyOf(job) - token) > 0);
       if (from < 0) from = all.length;
     }
     const children = all.slice(from, from + limit);
