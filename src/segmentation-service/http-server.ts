@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
 import { readCredentials } from './credentials.ts';
 import type { Router, ServiceResponse } from './router.ts';
 import {
@@ -44,50 +43,52 @@ function tooLarge(limitBytes: number): ServiceError {
   );
 }
 
+/** Declared bodies from this size on are copied into one buffer as they arrive. */
+const PREALLOCATE_FROM_BYTES = 1024 * 1024;
+
 /**
- * Reads the body up to `limitBytes`; the rest is left for node:http to discard. As text, each
- * chunk is decoded as it arrives, so a large body is never decoded in one piece.
+ * Reads the body up to `limitBytes`; the rest is left for node:http to discard. The bytes stay
+ * bytes: a large body is never decoded into one string (at 50 MB that alone held the loop ~50 ms).
+ * A large body with a Content-Length is copied chunk by chunk into a buffer of that size, so no
+ * single turn concatenates (and first touches) tens of megabytes at its end.
  */
-function readBody(request: IncomingMessage, limitBytes: number, asText: true): Promise<string>;
-function readBody(request: IncomingMessage, limitBytes: number, asText: false): Promise<Buffer>;
-function readBody(
-  request: IncomingMessage,
-  limitBytes: number,
-  asText: boolean,
-): Promise<Buffer | string> {
+function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > limitBytes) {
       reject(tooLarge(limitBytes));
       return;
     }
+    let filled =
+      Number.isSafeInteger(declared) && declared >= PREALLOCATE_FROM_BYTES
+        ? Buffer.allocUnsafe(declared)
+        : undefined;
     const chunks: Buffer[] = [];
-    const texts: string[] = [];
-    const decoder = new StringDecoder('utf8');
     let size = 0;
     let isDone = false;
     const fail = (error: Error) => {
       if (isDone) return;
       isDone = true;
       chunks.length = 0;
+      filled = undefined;
       reject(error);
     };
     request.on('data', (chunk: Buffer) => {
       if (isDone) return;
+      if (size + chunk.length > limitBytes) return fail(tooLarge(limitBytes));
+      if (filled !== undefined && size + chunk.length <= filled.length) chunk.copy(filled, size);
+      else {
+        // More than declared (node:http does not let that happen): keep the chunks instead.
+        if (filled !== undefined) chunks.push(filled.subarray(0, size));
+        filled = undefined;
+        chunks.push(chunk);
+      }
       size += chunk.length;
-      if (size > limitBytes) return fail(tooLarge(limitBytes));
-      if (asText) texts.push(decoder.write(chunk));
-      else chunks.push(chunk);
     });
     request.on('end', () => {
       if (isDone) return;
       isDone = true;
-      if (asText) {
-        texts.push(decoder.end());
-        resolve(texts.join(''));
-      } else {
-        resolve(Buffer.concat(chunks, size));
-      }
+      resolve(filled === undefined ? Buffer.concat(chunks, size) : filled.subarray(0, size));
     });
     request.on('error', fail);
     request.on('close', () => fail(new Error('the client closed the request before its end')));
@@ -155,10 +156,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     let body: unknown;
     if (route.hasBody) {
       const limitBytes = route.maxBodyBytes ?? defaultMaxBodyBytes;
-      body =
-        route.bodyFormat === 'text'
-          ? await readBody(request, limitBytes, true)
-          : parseJson(await readBody(request, limitBytes, false));
+      const bytes = await readBody(request, limitBytes);
+      body = route.bodyFormat === 'bytes' ? bytes : parseJson(bytes);
     }
     return route.handler({ scope, requestId, params, query: url.searchParams, body });
   }

@@ -20,7 +20,7 @@ export function profileRoutes(options: ProfileRoutesOptions): Route[] {
   const { loads } = options;
 
   async function load(request: ServiceRequest): Promise<ServiceResponse> {
-    const result = await loads.load(request.scope, request.body as string);
+    const result = await loads.load(request.scope, request.body as Buffer);
     return { status: 200, body: result };
   }
 
@@ -33,7 +33,7 @@ export function profileRoutes(options: ProfileRoutesOptions): Route[] {
       method: 'POST',
       path: PROFILES_PATH,
       hasBody: true,
-      bodyFormat: 'text',
+      bodyFormat: 'bytes',
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_PROFILES_BODY_BYTES,
       handler: load,
     },

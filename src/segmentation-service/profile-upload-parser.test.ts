@@ -15,9 +15,9 @@ function reference(text: string): unknown {
   return { members, profiles };
 }
 
-async function parsed(text: string, sliceChars = 7): Promise<unknown> {
+async function parsed(text: string, sliceBytes = 7): Promise<unknown> {
   try {
-    const result = await parseProfileUpload(text, { sliceChars });
+    const result = await parseProfileUpload(text, { sliceBytes });
     return { members: { ...result.members }, profiles: result.profiles };
   } catch (error) {
     if (error instanceof UploadSyntaxError) return 'invalid';
@@ -65,11 +65,11 @@ describe('parseProfileUpload', () => {
     );
   });
 
-  it('yields once per slice of characters', async () => {
+  it('yields once per slice of bytes', async () => {
     let yields = 0;
     const text = JSON.stringify({ profiles: Array.from({ length: 100 }, (_, n) => ({ n })) });
     await parseProfileUpload(text, {
-      sliceChars: 100,
+      sliceBytes: 100,
       yieldNow: async () => {
         yields += 1;
       },

@@ -13,7 +13,7 @@ export interface ServiceRequest {
   requestId: string;
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
-  /** The parsed JSON body (the text for `bodyFormat: 'text'`); `undefined` for routes that take none. */
+  /** The parsed JSON body (a Buffer for `bodyFormat: 'bytes'`); `undefined` for routes that take none. */
   body: unknown;
 }
 
@@ -31,10 +31,10 @@ export interface Route {
   /** True when the handler needs a JSON body. */
   hasBody?: boolean;
   /**
-   * `text` hands the handler the body as a string, unparsed, for routes that parse large bodies
-   * in slices themselves. @default 'json'
+   * `bytes` hands the handler the body as a Buffer, undecoded and unparsed, for routes that parse
+   * large bodies in slices themselves. @default 'json'
    */
-  bodyFormat?: 'json' | 'text';
+  bodyFormat?: 'json' | 'bytes';
   /** Body limit for this route; the server default otherwise. */
   maxBodyBytes?: number;
   handler(request: ServiceRequest): ServiceResponse | Promise<ServiceResponse>;

@@ -177,6 +177,12 @@ export interface SegmentationStore {
     scope: TenantScope,
     profiles: readonly StoredProfileInput[],
   ): { created: number; updated: number };
+  /**
+   * Copies the write-ahead log into the database as far as no reader holds it back (PASSIVE).
+   * Called between the slices of a large load, so no single commit inherits a checkpoint of
+   * thousands of pages (SQLite's automatic one, at 1,000 pages, cost a commit up to ~100 ms).
+   */
+  checkpoint(): void;
   /** Deletes up to `limit` of the tenant's profiles; answers how many went (0: none left). */
   deleteProfileSlice(scope: TenantScope, limit: number): number;
   countProfiles(scope: TenantScope): number;
@@ -710,6 +716,9 @@ export function createStore(options: StoreOptions): SegmentationStore {
     saveMembershipDraft,
     discardMembershipDrafts: (jobId) => {
       statements.discardDrafts.run(jobId);
+    },
+    checkpoint: () => {
+      db.pragma('wal_checkpoint(PASSIVE)');
     },
     close: () => db.close(),
   };
