@@ -3,11 +3,13 @@
 // the benches whose name holds one of the words. A bench that fails or throws makes the exit
 // code non-zero; the others still run.
 import { loadavg } from 'node:os';
+import { runAttacksBench } from './attacks.bench.ts';
 import { runEmulatorStallsBench } from './emulator-stalls.bench.ts';
 import { runGatewayBench } from './gateway.bench.ts';
 import { runPqlBench } from './pql.bench.ts';
 import { runResolvedSizeBench } from './resolved-size.bench.ts';
 import { runSoakBench } from './soak.bench.ts';
+import { runStalledClientsBench } from './stalled-clients.ts';
 import { runSubscriptionsBench } from './subscriptions.bench.ts';
 import { runUpstreamParseBench } from './upstream-parse.bench.ts';
 
@@ -26,6 +28,14 @@ const benches: Bench[] = [
     run: runResolvedSizeBench,
   },
   { name: 'Subscriptions: calls per tick, push lag, memory', run: runSubscriptionsBench },
+  {
+    name: 'Attacks: hostile clients against one gateway at its default limits',
+    run: runAttacksBench,
+  },
+  {
+    name: 'Stalled clients: memory per WebSocket subscriber that never reads',
+    run: runStalledClientsBench,
+  },
   { name: 'Soak: subscriber churn and memory', run: runSoakBench },
 ];
 

@@ -1,7 +1,8 @@
 // Memory per stalled WebSocket subscriber: N clients subscribe to 100 jobs of 100 KB each and
 // never read. Prints, per N, the peak growth of RSS and of heap + buffers, and the slope between
 // the smallest and largest N: what one stalled client costs (about WS_MAX_BUFFERED_BYTES).
-// Run: npx tsx --expose-gc bench/stalled-clients.ts 1 50 100
+// Run: npx tsx --expose-gc bench/stalled-clients.ts 1 50 100, or `npm run bench -- stalled`.
+import { pathToFileURL } from 'node:url';
 import { bulkBody, sampleJob, startFakeUpstream } from '../test/support/fake-upstream.ts';
 import { startGatewayHarness, tenantHeaders } from '../test/support/gateway-harness.ts';
 import { stopReading } from '../test/support/raw-frames.ts';
@@ -79,15 +80,29 @@ async function measure(clients: number) {
   return row;
 }
 
-const counts = process.argv.slice(2).map(Number);
-const rows = [];
-for (const clients of counts.length > 0 ? counts : [1, 50, 100]) rows.push(await measure(clients));
-console.table(rows);
-const first = rows[0];
-const last = rows[rows.length - 1];
-if (first !== undefined && last !== undefined && last.clients > first.clients) {
-  const span = last.clients - first.clients;
-  console.log(
-    `per stalled client: RSS ${Math.round((last.peakRssGrowth - first.peakRssGrowth) / span)} bytes, heap + buffers ${Math.round((last.peakHeapAndBuffersGrowth - first.peakHeapAndBuffersGrowth) / span)} bytes`,
-  );
+/** Measures 1, 50 and 100 stalled clients (or the counts given) and prints the cost of one. */
+export async function runStalledClientsBench(
+  counts: readonly number[] = [1, 50, 100],
+): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) {
+    console.log('skipped: needs --expose-gc (run: npx tsx --expose-gc bench/stalled-clients.ts)');
+    return;
+  }
+  const rows = [];
+  for (const clients of counts) rows.push(await measure(clients));
+  console.table(rows);
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  if (first !== undefined && last !== undefined && last.clients > first.clients) {
+    const span = last.clients - first.clients;
+    console.log(
+      `per stalled client: RSS ${Math.round((last.peakRssGrowth - first.peakRssGrowth) / span)} bytes, heap + buffers ${Math.round((last.peakHeapAndBuffersGrowth - first.peakHeapAndBuffersGrowth) / span)} bytes`,
+    );
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const counts = process.argv.slice(2).map(Number);
+  await runStalledClientsBench(counts.length > 0 ? counts : undefined);
 }

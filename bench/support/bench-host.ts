@@ -7,6 +7,7 @@ import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { loadEmulatorConfig, loadGatewayConfig } from '../../src/config/index.ts';
 import {
@@ -40,6 +41,8 @@ let isRecordingCalls = false;
 let ceilingBody = Buffer.from('{}');
 let ceilingContentType = 'application/json';
 let profiler: Session | undefined;
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 function send(message: HostReadyMessage | HostReply, onSent?: () => void): void {
   process.send?.(message, undefined, undefined, onSent);
@@ -190,6 +193,12 @@ async function answer(
     }
     case 'memory':
       return memorySample();
+    case 'loopDelay': {
+      // The histogram counts in nanoseconds; its floor is the 10 ms sampling resolution.
+      const result = { maxMs: loopDelay.max / 1e6, p99Ms: loopDelay.percentile(99) / 1e6 };
+      loopDelay.reset();
+      return result;
+    }
     case 'cpuProfileStart': {
       if (profiler !== undefined) throw new Error('expected no profile in progress, but one is');
       profiler = new Session();

@@ -67,6 +67,11 @@ export interface HostCommands {
   };
   stats: { args: undefined; result: HostStats };
   memory: { args: undefined; result: MemorySample };
+  /**
+   * The process's event-loop delay since the last call (perf_hooks.monitorEventLoopDelay at
+   * 10 ms resolution), then starts counting afresh: the longest stall anything caused.
+   */
+  loopDelay: { args: undefined; result: { maxMs: number; p99Ms: number } };
   /** Starts the V8 CPU profiler in the process (node:inspector). */
   cpuProfileStart: { args: undefined; result: null };
   /** Stops it and writes the `.cpuprofile` to `path`. */
