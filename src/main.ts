@@ -1,8 +1,9 @@
-// Composition root: config → embedded service (when no UPSTREAM_URL) → gateway (client,
-// tenants, bus, watcher, app) → start → graceful shutdown on SIGTERM/SIGINT. Nothing else.
+// Composition root: config → embedded service on its own worker thread (when no UPSTREAM_URL)
+// → gateway (client, tenants, bus, watcher, app) → start → graceful shutdown on SIGTERM/SIGINT,
+// gateway first, then the service's thread. Nothing else.
 import { pino } from 'pino';
 import { ConfigError, loadGatewayConfig } from './config/index.ts';
-import { createSegmentationService } from './segmentation-service/index.ts';
+import { type ServiceThread, startServiceThread } from './segmentation-service/thread.ts';
 import { createGateway } from './server/gateway.ts';
 
 function loadConfig() {
@@ -20,13 +21,19 @@ function loadConfig() {
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
 
-const embedded =
-  config.emulator === undefined ? undefined : createSegmentationService(config.emulator);
-const embeddedStarted =
-  embedded && config.emulator
-    ? await embedded.start(config.emulator.port, config.emulator.host)
-    : undefined;
-const baseUrl = config.upstream.url ?? embeddedStarted?.baseUrl;
+/** The embedded service's thread, listening; a failure to start ends the process. */
+async function startEmbedded(): Promise<ServiceThread | undefined> {
+  if (config.emulator === undefined) return undefined;
+  try {
+    return await startServiceThread(config.emulator);
+  } catch (error) {
+    logger.fatal({ err: error }, 'the embedded Segmentation Service failed to start');
+    process.exit(1);
+  }
+}
+
+const embedded = await startEmbedded();
+const baseUrl = config.upstream.url ?? embedded?.baseUrl;
 if (baseUrl === undefined)
   throw new Error('expected UPSTREAM_URL or the embedded service, but got neither');
 
@@ -36,15 +43,15 @@ const started = await gateway.start(config.port, config.host);
 logger.info(
   {
     graphql: started.url,
-    embeddedService: embeddedStarted?.baseUrl ?? null,
+    embeddedService: embedded?.baseUrl ?? null,
     authMode: config.auth.mode,
   },
   'gateway started',
 );
 console.log(`GraphQL and GraphiQL: ${started.url}`);
 console.log(
-  embeddedStarted
-    ? `Embedded Segmentation Service: ${embeddedStarted.baseUrl}`
+  embedded
+    ? `Embedded Segmentation Service: ${embedded.baseUrl}`
     : `Segmentation Service: ${baseUrl}`,
 );
 
@@ -65,11 +72,20 @@ async function shutdown(signal: string): Promise<void> {
   logger.info('stopped');
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    shutdown(signal).catch((error: unknown) => {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exitCode = 1;
-    });
+function shutdownOrFail(reason: string): void {
+  shutdown(reason).catch((error: unknown) => {
+    logger.error({ err: error }, 'shutdown failed');
+    process.exitCode = 1;
   });
 }
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => shutdownOrFail(signal));
+}
+
+// A crashed service thread must not leave a gateway answering over a dead upstream.
+void embedded?.crashed.then((error) => {
+  logger.fatal({ err: error }, 'the embedded Segmentation Service crashed; stopping');
+  process.exitCode = 1;
+  shutdownOrFail('embedded service crashed');
+});

@@ -1,5 +1,5 @@
 // Configuration of the embedded Segmentation Service, read once from the environment.
-import { type Env, intVar, logLevelVar, optionalString, parseEnv } from './parse.ts';
+import { boolVar, type Env, intVar, logLevelVar, optionalString, parseEnv } from './parse.ts';
 
 export interface EmulatorConfig {
   /** @default 4010 */
@@ -16,6 +16,11 @@ export interface EmulatorConfig {
   seedDemo: boolean;
   /** Demo profiles to generate. @default 10000 */
   demoProfiles: number;
+  /**
+   * Registers `POST /emulator/test/block` and `POST /emulator/test/crash`, which hold the
+   * service's event loop or crash it on purpose: for process-level tests only. @default false
+   */
+  testHooks: boolean;
   logLevel: string;
 }
 
@@ -29,6 +34,7 @@ export function loadEmulatorConfig(env: Env): EmulatorConfig {
       EMULATOR_MAX_ACTIVE_JOBS: intVar(100, 1, 100_000),
       EMULATOR_DEMO_PROFILES: intVar(10_000, 0, 2_000_000),
       EMULATOR_SEED_DEMO: optionalString(),
+      EMULATOR_TEST_HOOKS: boolVar(false),
       LOG_LEVEL: logLevelVar,
     },
     env,
@@ -41,6 +47,7 @@ export function loadEmulatorConfig(env: Env): EmulatorConfig {
     maxActiveJobs: parsed.EMULATOR_MAX_ACTIVE_JOBS,
     seedDemo: parsed.EMULATOR_SEED_DEMO !== 'false',
     demoProfiles: parsed.EMULATOR_DEMO_PROFILES,
+    testHooks: parsed.EMULATOR_TEST_HOOKS,
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -13,13 +13,16 @@ import { PROFILES_PATH, profileRoutes } from './profile-routes.ts';
 import { API_BASE_PATH, createRouter } from './router.ts';
 import { type ServiceLogger, silentLogger } from './service-logger.ts';
 import { createStore, type SegmentationStore } from './store.ts';
+import { testHookRoutes } from './test-hook-routes.ts';
 
 export type { EvaluationProgress } from './job-runner.ts';
 export { PROFILES_PATH } from './profile-routes.ts';
 export { API_BASE_PATH } from './router.ts';
 export type { ServiceLogger } from './service-logger.ts';
 
-export interface SegmentationServiceOptions extends Omit<EmulatorConfig, 'seedDemo'> {
+export interface SegmentationServiceOptions extends Omit<EmulatorConfig, 'seedDemo' | 'testHooks'> {
+  /** Register the `/emulator/test/*` routes (see test-hook-routes.ts). @default false */
+  testHooks?: boolean | undefined;
   /** @default a silent logger */
   logger?: ServiceLogger | undefined;
   /** Seed the demo tenant when it is empty. @default true */
@@ -105,6 +108,7 @@ export function createSegmentationService(
       ...jobRoutes({ store, runner, maxActiveJobs: options.maxActiveJobs }),
       ...definitionRoutes({ store, compile: compilePql }),
       ...profileRoutes({ loads, maxBodyBytes: options.maxProfilesBodyBytes }),
+      ...(options.testHooks === true ? testHookRoutes() : []),
     ]);
     const http = createHttpServer({ router, logger, maxBodyBytes: options.maxBodyBytes });
     try {
