@@ -124,11 +124,15 @@ export function createProfileLoads(options: ProfileLoadsOptions): ProfileLoads {
     return { replace, count: parsed.profileCount, array };
   }
 
-  /** A write slice, then the write-ahead log copied back, each in its own event-loop turn. */
+  /**
+   * A write slice, then the write-ahead log copied back, each in its own event-loop turn (apart
+   * from the turn that parsed the slice).
+   */
   async function commit(
     scope: TenantScope,
     rows: readonly StoredProfileInput[],
   ): Promise<{ created: number }> {
+    await yieldToEventLoop();
     const slice = store.writeProfileSlice(scope, rows);
     await yieldToEventLoop();
     store.checkpoint();
