@@ -1,13 +1,8 @@
-// One tenant's poll loop: the reference-counted set of watched jobs, the feed, the last state
-// seen, and the timer. It reaches the upstream only with its own tenant, publishes every change
-// on that tenant's topics, and never lets a poll failure escape.
-import {
-  canTransition,
-  isFinal,
-  type SegmentJobModel,
-  type SegmentJobStatus,
-  type Tenant,
-} from '../domain/index.ts';
+// One tenant's watcher: puts together its watch set, poll loop, initial fetches, feed poll and
+// the last state seen of each job. It reaches the upstream only with its own tenant, publishes
+// every change on that tenant's topics, and never lets a poll failure escape.
+import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
+import { isFinal } from '../domain/index.ts';
 import {
   type JobEventBus,
   type JobStatusEvent,
@@ -22,10 +17,19 @@ import {
   UpstreamUnauthenticatedError,
 } from '../upstream/errors.ts';
 import type { BulkGetResult, UpstreamClient } from '../upstream/types.ts';
-import { clampTimerDelayMs, computeBackoffMs } from './backoff.ts';
-import { readFeedPages } from './feed-pages.ts';
+import { createFeedPoller, type FeedPoller } from './feed-poller.ts';
 import type { FeedSubscriber } from './feed-subscriber.ts';
+import { createInitialFetcher } from './initial-fetch.ts';
+import {
+  isFeedUpdate,
+  type JobState,
+  type ObservationSource,
+  observeJob,
+  type PublishTarget,
+} from './job-observation.ts';
 import type { JobsSubscriber } from './job-subscriber.ts';
+import { createPollLoop } from './poll-loop.ts';
+import { createWatchSet } from './watch-set.ts';
 
 /** The subset of a pino logger the watcher uses. */
 export interface WatcherLogger {
@@ -88,51 +92,18 @@ export interface TenantPollerOptions {
   onIdle: () => void;
 }
 
-/** The last state seen of one job. */
-interface Observation {
-  job: SegmentJobModel;
-  observedAt: number;
-  /** True once the feed has announced the job (or listed it in its baseline). */
-  isFeedSeen: boolean;
-  /** Shared by every subscriber that starts from this observation. */
+/** The last state seen of one job, with the initial event every new subscriber shares. */
+interface KnownJob extends JobState {
   initialEvent?: JobStatusEvent | undefined;
 }
-
-interface JobWatch {
-  subscribers: Set<JobsSubscriber>;
-  stopListening: () => void;
-  /**
-   * True once the job was observed while watched. Until then its subscribers await their
-   * initial event: what the feed remembers of a job nobody watched may be a poll or more old.
-   */
-  isObserved: boolean;
-}
-
-interface FeedState {
-  isBaselined: boolean;
-  stopListening: () => void;
-}
-
-/** Where an observation came from; decides what a job never seen before means. */
-type Source = 'poll' | 'baseline' | 'feed' | 'nudge';
 
 export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   const { upstream, bus, settings, logger } = options;
   let tenant = options.tenant;
   const key = tenant.key;
-  const jobs = new Map<string, JobWatch>();
-  const jobSubscribers = new Map<JobsSubscriber, number>();
-  const known = new Map<string, Observation>();
-  const feedSubscribers = new Set<FeedSubscriber>();
-  let feed: FeedState | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let isTicking = false;
-  let wantsTickAgain = false;
-  let failures = 0;
-  const initialQueue = new Set<string>();
-  let isInitialScheduled = false;
-  const fetching = new Set<string>();
+  const known = new Map<string, KnownJob>();
   const controller = new AbortController();
+  let feed: { poller: FeedPoller; stopListening: () => void } | undefined;
   let isDisposed = false;
 
   const logContext = (): Record<string, unknown> => ({
@@ -170,117 +141,91 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     return () => stop.abort();
   };
 
-  const onJobEvent = (event: JobStatusEvent): void => {
-    const watch = jobs.get(event.jobId);
-    if (watch === undefined) return;
-    for (const subscriber of [...watch.subscribers]) subscriber.receive(event);
-  };
+  const watches = createWatchSet({
+    listenJob: (id) =>
+      listen(jobTopic(key, id), (event) => {
+        const watch = watches.get(event.jobId);
+        if (watch === undefined) return;
+        for (const subscriber of [...watch.subscribers]) subscriber.receive(event);
+      }),
+  });
 
   const onFeedEvent = (event: JobStatusEvent): void => {
-    for (const subscriber of [...feedSubscribers]) subscriber.receive(event);
+    for (const subscriber of watches.feedSubscribers()) subscriber.receive(event);
   };
 
-  const publish = (event: JobStatusEvent, topics: 'job-and-feed' | 'feed'): void => {
-    if (topics === 'job-and-feed') bus.publish(jobTopic(key, event.jobId), event);
-    bus.publish(tenantFeedTopic(key), event);
+  const publish = (event: JobStatusEvent, target: PublishTarget): void => {
+    if (target === 'none') return;
+    if (target !== 'feed') bus.publish(jobTopic(key, event.jobId), event);
+    if (target !== 'job') bus.publish(tenantFeedTopic(key), event);
   };
 
   // ---- last state seen ----
 
-  const remember = (observation: Observation): void => {
-    known.delete(observation.job.id);
-    known.set(observation.job.id, observation);
+  const remember = (state: KnownJob): void => {
+    known.delete(state.job.id);
+    known.set(state.job.id, state);
     if (feed === undefined || known.size <= settings.feedMemory) return;
     for (const id of known.keys()) {
       if (known.size <= settings.feedMemory) break;
-      if (!jobs.has(id)) known.delete(id);
+      if (!watches.has(id)) known.delete(id);
     }
   };
 
-  const initialEventOf = (observation: Observation): JobStatusEvent => {
-    observation.initialEvent ??= {
-      tenantKey: key,
-      jobId: observation.job.id,
-      status: observation.job.status,
-      previousStatus: null,
-      initial: true,
-      observedAt: observation.observedAt,
-      job: observation.job,
-    };
-    return observation.initialEvent;
-  };
-
-  const changeEvent = (
-    observation: Observation,
+  const eventOf = (
+    state: KnownJob,
     previousStatus: SegmentJobStatus | null,
+    initial: boolean,
   ): JobStatusEvent => ({
     tenantKey: key,
-    jobId: observation.job.id,
-    status: observation.job.status,
+    jobId: state.job.id,
+    status: state.job.status,
     previousStatus,
-    initial: false,
-    observedAt: observation.observedAt,
-    job: observation.job,
+    initial,
+    observedAt: state.observedAt,
+    job: state.job,
   });
 
+  const initialEventOf = (state: KnownJob): JobStatusEvent => {
+    state.initialEvent ??= eventOf(state, null, true);
+    return state.initialEvent;
+  };
+
   /** Gives subscribers still awaiting it their initial event, once the job is observed. */
-  const deliverInitial = (observation: Observation): void => {
-    const watch = jobs.get(observation.job.id);
-    if (watch === undefined || watch.isObserved) return;
-    watch.isObserved = true;
-    const event = initialEventOf(observation);
-    for (const subscriber of [...watch.subscribers]) subscriber.deliverInitial(event);
+  const deliverInitial = (state: KnownJob): void => {
+    const subscribers = watches.markObserved(state.job.id);
+    if (subscribers === undefined) return;
+    const event = initialEventOf(state);
+    for (const subscriber of subscribers) subscriber.deliverInitial(event);
   };
 
   /** Diffs one job against the last state seen and publishes a change. */
-  const observe = (job: SegmentJobModel, observedAt: number, source: Source): void => {
-    const previous = known.get(job.id);
-    const isFeedSource = feed !== undefined && source !== 'poll';
-    if (previous === undefined) {
-      if (!jobs.has(job.id) && !isFeedSource) return;
-      const observation: Observation = { job, observedAt, isFeedSeen: isFeedSource };
-      remember(observation);
-      deliverInitial(observation);
-      // A job the feed lists for the first time, or one created through the gateway, is news
-      // to feed subscribers; the baseline and a look at a watched id are not.
-      if (isFeedSource && source !== 'baseline')
-        publish(changeEvent(observation, null), 'job-and-feed');
-      return;
-    }
-    const previousStatus = previous.job.status;
-    if (previousStatus === job.status) {
-      const isNewToFeed = isFeedSource && !previous.isFeedSeen;
-      const observation: Observation = {
-        job,
-        observedAt,
-        isFeedSeen: previous.isFeedSeen || isFeedSource,
-      };
-      remember(observation);
-      deliverInitial(observation);
-      if (isNewToFeed && source !== 'baseline') publish(changeEvent(observation, null), 'feed');
-      return;
-    }
-    if (!canTransition(previousStatus, job.status)) {
-      // A stale answer (an older response overtaking a newer one) must not undo what was seen.
+  const observe = (job: SegmentJobModel, observedAt: number, source: ObservationSource): void => {
+    const observation = observeJob({
+      previous: known.get(job.id),
+      job,
+      observedAt,
+      source,
+      isFeedActive: feed !== undefined,
+      isWatched: watches.has(job.id),
+    });
+    if (observation.kind === 'ignored') return;
+    if (observation.kind === 'stale') {
       logger.debug(
-        { ...logContext(), jobId: job.id, from: previousStatus, to: job.status },
+        { ...logContext(), jobId: job.id, from: observation.from, to: observation.to },
         'ignoring a status that does not move forward',
       );
       return;
     }
-    const observation: Observation = {
-      job,
-      observedAt,
-      isFeedSeen: previous.isFeedSeen || isFeedSource,
-    };
-    remember(observation);
+    const state: KnownJob = observation.next;
+    remember(state);
     // New subscribers start from this status; those already served receive the change.
-    deliverInitial(observation);
-    publish(changeEvent(observation, previousStatus), 'job-and-feed');
+    deliverInitial(state);
+    publish(eventOf(state, observation.previousStatus, false), observation.publish);
   };
 
   const failJob = (id: string, cause: unknown): void => {
-    const watch = jobs.get(id);
+    const watch = watches.get(id);
     if (watch === undefined) return;
     // A fresh error naming only this id: nothing else of the upstream's answer reaches the client.
     const error = new UpstreamNotFoundError(
@@ -315,26 +260,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
 
   // ---- lifecycle ----
 
-  const clearTimer = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
-
-  const dispose = (): void => {
-    if (isDisposed) return;
-    isDisposed = true;
-    clearTimer();
-    controller.abort();
-    for (const watch of jobs.values()) watch.stopListening();
-    feed?.stopListening();
-    options.onIdle();
-  };
-
   const pollableIds = (): string[] => {
     const ids: string[] = [];
-    for (const [id, watch] of jobs) {
-      const observation = known.get(id);
-      if (!watch.isObserved || observation === undefined || !isFinal(observation.job.status)) {
+    for (const id of watches.ids()) {
+      const state = known.get(id);
+      if (!watches.get(id)?.isObserved || state === undefined || !isFinal(state.job.status)) {
         ids.push(id);
       }
     }
@@ -343,15 +273,24 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
 
   const hasWork = (): boolean => feed !== undefined || pollableIds().length > 0;
 
+  const dispose = (): void => {
+    if (isDisposed) return;
+    isDisposed = true;
+    loop.stop();
+    initial.close();
+    controller.abort();
+    watches.clear();
+    feed?.poller.cancel();
+    feed?.stopListening();
+    options.onIdle();
+  };
+
   const stopIfIdle = (): void => {
-    if (jobs.size === 0 && feedSubscribers.size === 0) {
+    if (watches.isEmpty()) {
       dispose();
       return;
     }
-    if (!hasWork()) {
-      clearTimer();
-      failures = 0;
-    }
+    loop.sleepIfIdle();
   };
 
   const failAll = (error: UpstreamError): void => {
@@ -359,169 +298,67 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
       { ...logContext(), err: describeError(error) },
       'the upstream refused this tenant; ending its subscriptions',
     );
-    const subscribers = [...jobSubscribers.keys(), ...feedSubscribers];
-    for (const subscriber of subscribers) subscriber.fail(error);
+    for (const subscriber of watches.allSubscribers()) subscriber.fail(error);
     dispose();
-  };
-
-  const schedule = (delayMs: number): void => {
-    clearTimer();
-    // Never below the poll interval, never above what a timer holds (a longer one fires at once).
-    timer = setTimeout(
-      () => {
-        timer = undefined;
-        void tick();
-      },
-      clampTimerDelayMs(delayMs, settings.pollIntervalMs),
-    );
-  };
-
-  const ensurePolling = (): void => {
-    if (timer === undefined && !isTicking && !isDisposed && hasWork()) {
-      schedule(settings.pollIntervalMs);
-    }
-  };
-
-  const pollNow = (): void => {
-    if (isDisposed) return;
-    if (isTicking) {
-      wantsTickAgain = true;
-      return;
-    }
-    clearTimer();
-    void tick();
   };
 
   // ---- polling ----
 
-  const isUpdated = (previous: Observation | undefined, job: SegmentJobModel): boolean =>
-    previous === undefined ||
-    !previous.isFeedSeen ||
-    previous.job.status !== job.status ||
-    previous.job.updateTime !== job.updateTime;
-
-  /** Lists the newest jobs; pages on while a page holds nothing but updates. */
-  const pollFeed = async (): Promise<Set<string>> => {
-    const listed = new Set<string>();
-    const current = feed;
-    if (current === undefined) return listed;
-    const isBaseline = !current.isBaselined;
-    const isComplete = await readFeedPages({
-      upstream,
-      tenant,
-      pageSize: settings.feedPageSize,
-      maxPages: settings.feedMaxPages,
-      signal: controller.signal,
-      onPage: (pageJobs) => {
-        if (isDisposed || feed !== current) return 'abandon';
-        const observedAt = settings.now();
-        let updated = 0;
-        for (const job of pageJobs) {
-          // Jobs shift between pages while we read them: take each once.
-          if (listed.has(job.id)) continue;
-          listed.add(job.id);
-          if (isUpdated(known.get(job.id), job)) updated += 1;
-          observe(job, observedAt, isBaseline ? 'baseline' : 'feed');
-        }
-        return isBaseline || updated !== pageJobs.length ? 'stop' : 'more';
-      },
-    });
-    if (isComplete) current.isBaselined = true;
-    return listed;
-  };
-
-  const tick = async (): Promise<void> => {
-    if (isDisposed) return;
-    if (isTicking) {
-      wantsTickAgain = true;
-      return;
-    }
+  const poll = async (): Promise<void> => {
     const ids = pollableIds();
-    if (ids.length === 0 && feed === undefined) {
-      failures = 0;
-      return;
+    const listed = feed === undefined ? new Set<string>() : await feed.poller.poll(tenant);
+    // A job the list just returned is as fresh as a bulk-get would make it.
+    const remaining = ids.filter((id) => !listed.has(id) && watches.has(id));
+    if (remaining.length > 0 && !isDisposed) {
+      const result = await upstream.bulkGetJobs(tenant, remaining, { signal: controller.signal });
+      if (!isDisposed) applyBulkResult(remaining, result);
     }
-    isTicking = true;
-    wantsTickAgain = false;
-    let delayMs = settings.pollIntervalMs;
-    try {
-      const listed = feed === undefined ? new Set<string>() : await pollFeed();
-      // A job the list just returned is as fresh as a bulk-get would make it.
-      const remaining = ids.filter((id) => !listed.has(id) && jobs.has(id));
-      if (remaining.length > 0 && !isDisposed) {
-        const result = await upstream.bulkGetJobs(tenant, remaining, {
-          signal: controller.signal,
-        });
-        if (!isDisposed) applyBulkResult(remaining, result);
-      }
-      failures = 0;
-    } catch (error) {
-      if (!isDisposed) {
-        if (isRefusal(error)) {
-          failAll(error);
-        } else {
-          failures += 1;
-          delayMs = computeBackoffMs({
-            failures,
-            baseMs: settings.pollIntervalMs,
-            maxMs: settings.backoffMaxMs,
-            random: settings.random,
-            retryAfterMs: retryAfterMs(error),
-          });
-          logger.warn(
-            { ...logContext(), failures, retryInMs: delayMs, err: describeError(error) },
-            'polling the upstream failed; keeping the last known state and retrying',
-          );
-        }
-      }
-    } finally {
-      isTicking = false;
-    }
-    if (isDisposed) return;
-    if (wantsTickAgain && failures === 0) {
-      wantsTickAgain = false;
-      void tick();
-      return;
-    }
-    wantsTickAgain = false;
-    if (hasWork()) schedule(delayMs);
-    else failures = 0;
   };
 
-  /** One bulk-get for every id asked for in this turn of the event loop, shared by all. */
-  const flushInitial = async (): Promise<void> => {
-    isInitialScheduled = false;
-    if (isDisposed) return;
-    const ids = [...initialQueue].filter((id) => jobs.get(id)?.isObserved === false);
-    initialQueue.clear();
-    if (ids.length === 0) return;
-    for (const id of ids) fetching.add(id);
-    try {
-      const result = await upstream.bulkGetJobs(tenant, ids, { signal: controller.signal });
-      if (!isDisposed) applyBulkResult(ids, result);
-    } catch (error) {
-      if (isDisposed) return;
+  const loop = createPollLoop({
+    intervalMs: settings.pollIntervalMs,
+    backoffMaxMs: settings.backoffMaxMs,
+    random: settings.random,
+    hasWork,
+    poll,
+    onFailure: (error) => {
+      if (isDisposed) return 'stop';
       if (isRefusal(error)) {
         failAll(error);
-        return;
+        return 'stop';
       }
-      // The ids stay watched without a state: the next poll fetches them.
+      return 'retry';
+    },
+    retryAfterMsOf: retryAfterMs,
+    onRetry: ({ error, failures, delayMs }) => {
       logger.warn(
-        { ...logContext(), ids: ids.length, err: describeError(error) },
-        'fetching the initial state failed; the next poll retries',
+        { ...logContext(), failures, retryInMs: delayMs, err: describeError(error) },
+        'polling the upstream failed; keeping the last known state and retrying',
       );
-    } finally {
-      for (const id of ids) fetching.delete(id);
-    }
-  };
+    },
+  });
 
-  const requestInitial = (id: string): void => {
-    if (fetching.has(id) || initialQueue.has(id)) return;
-    initialQueue.add(id);
-    if (isInitialScheduled) return;
-    isInitialScheduled = true;
-    setImmediate(() => void flushInitial());
-  };
+  /** One bulk-get for every id asked for in this turn of the event loop, shared by all. */
+  const initial = createInitialFetcher({
+    isAwaited: (id) => watches.get(id)?.isObserved === false,
+    fetch: async (ids) => {
+      try {
+        const result = await upstream.bulkGetJobs(tenant, ids, { signal: controller.signal });
+        if (!isDisposed) applyBulkResult(ids, result);
+      } catch (error) {
+        if (isDisposed) return;
+        if (isRefusal(error)) {
+          failAll(error);
+          return;
+        }
+        // The ids stay watched without a state: the next poll fetches them.
+        logger.warn(
+          { ...logContext(), ids: ids.length, err: describeError(error) },
+          'fetching the initial state failed; the next poll retries',
+        );
+      }
+    },
+  });
 
   return {
     key,
@@ -534,40 +371,20 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         return;
       }
       // Every reference first, so an already-final job cannot empty the set mid-way.
+      watches.add(subscriber, ids);
       for (const id of ids) {
-        let watch = jobs.get(id);
-        if (watch === undefined) {
-          watch = {
-            subscribers: new Set(),
-            stopListening: listen(jobTopic(key, id), onJobEvent),
-            isObserved: false,
-          };
-          jobs.set(id, watch);
-        }
-        watch.subscribers.add(subscriber);
-      }
-      jobSubscribers.set(subscriber, (jobSubscribers.get(subscriber) ?? 0) + ids.length);
-      for (const id of ids) {
-        const observation = known.get(id);
-        if (jobs.get(id)?.isObserved === true && observation !== undefined) {
-          subscriber.deliverInitial(initialEventOf(observation));
+        const state = known.get(id);
+        if (watches.get(id)?.isObserved === true && state !== undefined) {
+          subscriber.deliverInitial(initialEventOf(state));
         } else {
-          requestInitial(id);
+          initial.request(id);
         }
       }
-      ensurePolling();
+      loop.ensure();
     },
     releaseJob(subscriber, id) {
-      const watch = jobs.get(id);
-      if (watch === undefined || !watch.subscribers.delete(subscriber)) return;
-      const held = (jobSubscribers.get(subscriber) ?? 1) - 1;
-      if (held > 0) jobSubscribers.set(subscriber, held);
-      else jobSubscribers.delete(subscriber);
-      if (watch.subscribers.size === 0) {
-        watch.stopListening();
-        jobs.delete(id);
-        if (feed === undefined) known.delete(id);
-      }
+      if (!watches.get(id)?.subscribers.has(subscriber)) return;
+      if (watches.release(subscriber, id) && feed === undefined) known.delete(id);
       stopIfIdle();
     },
     addFeed(subscriber) {
@@ -575,18 +392,30 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         subscriber.close();
         return;
       }
-      feedSubscribers.add(subscriber);
-      if (feed !== undefined) return;
-      feed = { isBaselined: false, stopListening: listen(tenantFeedTopic(key), onFeedEvent) };
+      if (!watches.addFeed(subscriber) || feed !== undefined) return;
+      feed = {
+        poller: createFeedPoller({
+          upstream,
+          pageSize: settings.feedPageSize,
+          maxPages: settings.feedMaxPages,
+          signal: controller.signal,
+          now: settings.now,
+          isUpdate: (job) => isFeedUpdate(known.get(job.id), job),
+          observe: (job, observedAt, isBaseline) =>
+            observe(job, observedAt, isBaseline ? 'baseline' : 'feed'),
+        }),
+        stopListening: listen(tenantFeedTopic(key), onFeedEvent),
+      };
       // The baseline now, so changes right after subscribing are not absorbed into it.
-      pollNow();
+      loop.now();
     },
     releaseFeed(subscriber) {
-      if (!feedSubscribers.delete(subscriber)) return;
-      if (feedSubscribers.size === 0 && feed !== undefined) {
+      if (!watches.feedSubscribers().includes(subscriber)) return;
+      if (watches.releaseFeed(subscriber) && feed !== undefined) {
+        feed.poller.cancel();
         feed.stopListening();
         feed = undefined;
-        for (const id of known.keys()) if (!jobs.has(id)) known.delete(id);
+        for (const id of known.keys()) if (!watches.has(id)) known.delete(id);
       }
       stopIfIdle();
     },
@@ -596,22 +425,22 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         if (job.id === jobId) observe(job, settings.now(), 'nudge');
         return;
       }
-      if (jobs.has(jobId) || feed !== undefined) pollNow();
+      if (watches.has(jobId) || feed !== undefined) loop.now();
     },
     stats() {
       const polledIds = pollableIds().length;
       return {
-        watchedIds: jobs.size,
+        watchedIds: watches.size,
         polledIds,
         bulkGetPostsPerTick: Math.ceil(polledIds / settings.bulkGetMaxIds),
-        subscribers: jobSubscribers.size,
-        feedSubscribers: feedSubscribers.size,
-        isPolling: timer !== undefined || isTicking,
-        failures,
+        subscribers: watches.jobSubscriberCount,
+        feedSubscribers: watches.feedSubscribers().length,
+        isPolling: loop.isActive,
+        failures: loop.failures,
       };
     },
     close() {
-      for (const subscriber of [...jobSubscribers.keys(), ...feedSubscribers]) subscriber.close();
+      for (const subscriber of watches.allSubscribers()) subscriber.close();
       dispose();
     },
   };
