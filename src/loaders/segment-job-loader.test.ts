@@ -53,6 +53,9 @@ function recordingUpstream(answer: (id: string) => SegmentJobModel | UpstreamErr
       }
       return results;
     },
+    async bulkGetDefinitions(): Promise<never> {
+      throw new Error('expected no definition lookups in job loader tests');
+    },
   };
 }
 

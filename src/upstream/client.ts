@@ -1,10 +1,13 @@
-// The upstream client's factory: one function per segment jobs endpoint, built from the call
+// The upstream client's factory: one function per segment jobs and definitions endpoint, built from the call
 // executor (attempts, retries, breaker), the HTTP exchange (I/O) and the pure readers. It sends
 // the tenant's four credential headers and nothing a client sent.
 import { jobIdProblem, type SegmentJobModel, type Tenant } from '../domain/index.ts';
+import type { SegmentDefinitionModel } from '../domain/segment-definition.ts';
 import { responseDetails } from './attempt-outcome.ts';
 import { type CallSpec, createCallExecutor, type UpstreamLogger } from './call-executor.ts';
 import { createCircuitBreaker } from './circuit-breaker.ts';
+import { parseDefinitionList } from './definition-document.ts';
+import type { UpstreamError } from './errors.ts';
 import {
   UpstreamBadRequestError,
   UpstreamNotFoundError,
@@ -19,13 +22,17 @@ import {
   bulkGetBody,
   chunkIds,
   createJobBody,
+  DEFINITIONS_BULK_GET_PATH,
+  DEFINITIONS_PATH,
   JOBS_PATH,
   jobPath,
+  listDefinitionsQuery,
   listJobsQuery,
 } from './paths.ts';
 import {
   bulkItem,
   bulkResultOf,
+  definitionBulkItem,
   foreignReason,
   parseBulkResults,
   parseJobList,
@@ -36,8 +43,11 @@ import type {
   BulkGetResult,
   CallOptions,
   CreateJobRequest,
+  DefinitionBulkGetResult,
+  DefinitionPage,
   ForeignJobDrop,
   JobPage,
+  ListDefinitionsParams,
   ListJobsParams,
   UpstreamCallEvent,
   UpstreamClient,
@@ -140,13 +150,17 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
    * The services refuse such ids first; this is the last line before an id becomes a path
    * segment (`..` would climb out of /segment/jobs, a lone surrogate makes encoding throw).
    */
-  function refusedId(method: string, id: string): UpstreamBadRequestError | undefined {
-    const problem = jobIdProblem(id);
+  function refusedId(
+    method: string,
+    id: string,
+    path = `${JOBS_PATH}/{id}`,
+  ): UpstreamBadRequestError | undefined {
+    const problem = jobIdProblem(
+      id,
+      path.startsWith(DEFINITIONS_PATH) ? 'a segment id' : 'a job id',
+    );
     if (problem === undefined) return undefined;
-    return new UpstreamBadRequestError(`${problem}; not sent`, {
-      method,
-      path: `${JOBS_PATH}/{id}`,
-    });
+    return new UpstreamBadRequestError(`${problem}; not sent`, { method, path });
   }
 
   let droppedForeignJobs = 0;
@@ -240,15 +254,58 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     });
   }
 
+  /** How one bulk-get endpoint names its items and reads each entry of its answer. */
+  interface BulkGetSpec<T> {
+    path: string;
+    /** `job`, `segment definition`: what the messages call an item. */
+    noun: string;
+    readItem(
+      id: string,
+      item: unknown,
+      response: Parameters<typeof bulkItem>[3],
+      onForeign: (field: string) => void,
+    ): T | UpstreamError;
+  }
+
+  const jobBulkGet = (tenant: Tenant): BulkGetSpec<SegmentJobModel> => ({
+    path: BULK_GET_PATH,
+    noun: 'job',
+    readItem: (id, item, response, onForeign) => bulkItem(tenant, id, item, response, onForeign),
+  });
+
+  const definitionBulkGet = (tenant: Tenant): BulkGetSpec<SegmentDefinitionModel> => ({
+    path: DEFINITIONS_BULK_GET_PATH,
+    noun: 'segment definition',
+    readItem: (id, item, response, onForeign) =>
+      definitionBulkItem(tenant, id, item, response, onForeign),
+  });
+
   async function bulkGetJobs(
     tenant: Tenant,
     ids: readonly string[],
     callOptions?: CallOptions,
   ): Promise<BulkGetResult> {
-    const result: BulkGetResult = new Map();
+    return bulkGet(tenant, jobBulkGet(tenant), ids, callOptions);
+  }
+
+  async function bulkGetDefinitions(
+    tenant: Tenant,
+    ids: readonly string[],
+    callOptions?: CallOptions,
+  ): Promise<DefinitionBulkGetResult> {
+    return bulkGet(tenant, definitionBulkGet(tenant), ids, callOptions);
+  }
+
+  async function bulkGet<T>(
+    tenant: Tenant,
+    spec: BulkGetSpec<T>,
+    ids: readonly string[],
+    callOptions?: CallOptions,
+  ): Promise<Map<string, T | UpstreamError>> {
+    const result = new Map<string, T | UpstreamError>();
     const refused = new Map<string, UpstreamBadRequestError>();
     for (const id of ids) {
-      const refusal = refusedId('POST', id);
+      const refusal = refusedId('POST', id, spec.path);
       if (refusal !== undefined) refused.set(id, refusal);
     }
     const chunks = chunkIds(
@@ -269,7 +326,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       if (isAborted(callerSignal)) siblings.abort();
       const answers = await Promise.all(
         chunks.map((chunk) =>
-          bulkGetChunk(tenant, chunk, chunkOptions).catch((error: unknown) => {
+          bulkGetChunk(tenant, spec, chunk, chunkOptions).catch((error: unknown) => {
             siblings.abort();
             throw error;
           }),
@@ -280,7 +337,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       }
       for (const [id, refusal] of refused) result.set(id, refusal);
       // One entry per requested id, in the order first asked.
-      const ordered: BulkGetResult = new Map();
+      const ordered = new Map<string, T | UpstreamError>();
       for (const id of new Set(ids)) {
         const item = result.get(id);
         if (item !== undefined) ordered.set(id, item);
@@ -291,16 +348,17 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     }
   }
 
-  function bulkGetChunk(
+  function bulkGetChunk<T>(
     tenant: Tenant,
+    spec: BulkGetSpec<T>,
     ids: readonly string[],
     callOptions: CallOptions,
-  ): Promise<BulkGetResult> {
-    const details = { method: 'POST', path: BULK_GET_PATH };
+  ): Promise<Map<string, T | UpstreamError>> {
+    const details = { method: 'POST', path: spec.path };
     const answer = call({
       tenant,
       method: 'POST',
-      path: BULK_GET_PATH,
+      path: spec.path,
       body: bulkGetBody(ids),
       isIdempotent: true,
       options: callOptions,
@@ -311,12 +369,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           'a multi-status body ({results: {...}})',
           parseBulkResults,
         );
-        const out: BulkGetResult = new Map();
+        const out = new Map<string, T | UpstreamError>();
         for (const id of ids) {
           out.set(
             id,
-            bulkItem(tenant, id, bulkResultOf(results, id), response, (field) =>
-              warnForeign(tenant, BULK_GET_PATH, id, field),
+            spec.readItem(id, bulkResultOf(results, id), response, (field) =>
+              warnForeign(tenant, spec.path, id, field),
             ),
           );
         }
@@ -326,15 +384,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     // Adobe's bulk-gets answer 404 as a whole when none of the ids is known: each is unknown.
     return answer.catch((error: unknown) => {
       if (!(error instanceof UpstreamNotFoundError) || error.status !== 404) throw error;
-      const out: BulkGetResult = new Map();
+      const out = new Map<string, T | UpstreamError>();
       for (const id of ids) {
         out.set(
           id,
           new UpstreamNotFoundError(
-            `upstream answered 404 to the whole bulk-get: no job ${JSON.stringify(id)}`,
+            `upstream answered 404 to the whole bulk-get: no ${spec.noun} ${JSON.stringify(id)}`,
             {
               method: 'POST',
-              path: BULK_GET_PATH,
+              path: spec.path,
               status: 404,
               upstreamCode: error.upstreamCode,
               requestId: error.requestId,
@@ -343,6 +401,40 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         );
       }
       return out;
+    });
+  }
+
+  async function listDefinitions(
+    tenant: Tenant,
+    params: ListDefinitionsParams,
+    callOptions?: CallOptions,
+  ): Promise<DefinitionPage> {
+    const details = { method: 'GET', path: DEFINITIONS_PATH };
+    return call({
+      tenant,
+      method: 'GET',
+      path: DEFINITIONS_PATH,
+      query: listDefinitionsQuery(params),
+      isIdempotent: true,
+      options: callOptions,
+      read: (response) => {
+        const page = readJson(
+          response,
+          details,
+          'a definition list ({segments, page, link})',
+          parseDefinitionList,
+        );
+        const definitions = page.definitions.filter((definition) => {
+          const reason = foreignReason(definition, tenant);
+          if (reason !== undefined) warnForeign(tenant, DEFINITIONS_PATH, definition.id, reason);
+          return reason === undefined;
+        });
+        return {
+          totalCount: page.totalCount,
+          definitions,
+          next: nextPageParams(page.nextHref, params),
+        };
+      },
     });
   }
 
@@ -392,6 +484,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     listJobs,
     getJob,
     bulkGetJobs,
+    listDefinitions,
+    bulkGetDefinitions,
     createJob,
     cancelJob,
     get droppedForeignJobs() {

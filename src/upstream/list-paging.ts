@@ -1,8 +1,17 @@
-// Paging the list endpoint the way the upstream says, as pure decisions: which parameters a next
-// page is asked with (only the query of `_links.next.href`, checked), where a job sits relative
-// to the last one served (its sort key, then its id), and so which jobs of a page to drop.
+// Paging a list endpoint (jobs or definitions) the way the upstream says, as pure decisions: which
+// parameters a next page is asked with (only the query of its next href, checked), where an item
+// sits relative to the last one served (its sort key, then its id), and so which items to drop.
 import type { SegmentJobModel } from '../domain/index.ts';
 import type { JobSortField, ListJobsParams } from './types.ts';
+
+/** What every list's parameters have in common; the next href is checked against them. */
+export interface ListParams {
+  start?: string | undefined;
+  limit?: number | undefined;
+  status?: string | undefined;
+  sort?: { field: string; direction: 'asc' | 'desc' } | undefined;
+  properties?: readonly string[] | undefined;
+}
 
 /** A job's value of the list's sort field; null when the job does not carry it. */
 export type SortKey = number | string | null;
@@ -14,8 +23,8 @@ export interface ListMark {
 }
 
 /** Where a listing stands: the parameters of the upstream page to (re-)read, and the mark. */
-export interface ListPosition {
-  params: ListJobsParams;
+export interface ListPosition<P extends ListParams = ListJobsParams> {
+  params: P;
   /** Undefined on the first page. */
   after?: ListMark | undefined;
 }
@@ -45,10 +54,10 @@ function field(value: unknown, name: string): unknown {
  * bounded token. Undefined (no next page to follow) when there is no usable start, when the href
  * asks for another list (other limit, status, sort or property), or when it would not move on.
  */
-export function nextPageParams(
+export function nextPageParams<P extends ListParams>(
   href: string | undefined,
-  sent: ListJobsParams,
-): ListJobsParams | undefined {
+  sent: P,
+): P | undefined {
   if (href === undefined) return undefined;
   const queryAt = href.indexOf('?');
   if (queryAt < 0) return undefined;
@@ -63,7 +72,7 @@ export function nextPageParams(
 }
 
 /** True when the href's list parameters, where present, are the ones sent. */
-function isSameList(query: URLSearchParams, sent: ListJobsParams): boolean {
+function isSameList(query: URLSearchParams, sent: ListParams): boolean {
   const same = (name: string, value: string | undefined): boolean =>
     !query.has(name) || (query.getAll(name).length === 1 && query.get(name) === value);
   const sort = sent.sort === undefined ? undefined : `${sent.sort.field}:${sent.sort.direction}`;
@@ -95,11 +104,20 @@ export function isAtOrBefore(
   mark: ListMark,
   sort: { field: JobSortField; direction: 'asc' | 'desc' },
 ): boolean {
-  if (job.id === mark.id) return true;
-  const key = sortKeyOf(job, sort.field);
+  return isPlacedAtOrBefore({ key: sortKeyOf(job, sort.field), id: job.id }, mark, sort.direction);
+}
+
+/** {@link isAtOrBefore} for any listed item, given its sort key and id. */
+export function isPlacedAtOrBefore(
+  item: ListMark,
+  mark: ListMark,
+  direction: 'asc' | 'desc',
+): boolean {
+  if (item.id === mark.id) return true;
+  const { key } = item;
   if (key === null || mark.key === null || typeof key !== typeof mark.key) return false;
-  if (key !== mark.key) return sort.direction === 'asc' ? key < mark.key : key > mark.key;
-  return job.id < mark.id;
+  if (key !== mark.key) return direction === 'asc' ? key < mark.key : key > mark.key;
+  return item.id < mark.id;
 }
 
 /**

@@ -1,13 +1,29 @@
 // The upstream's request targets and bodies, built from typed inputs: paths below the base URL,
 // list query strings, create bodies and bulk-get chunks. Pure: no I/O.
-import type { CreateJobRequest, ListJobsParams } from './types.ts';
+import type { CreateJobRequest, ListDefinitionsParams, ListJobsParams } from './types.ts';
 
 export const JOBS_PATH = '/segment/jobs';
 export const BULK_GET_PATH = '/segment/jobs/bulk-get';
+export const DEFINITIONS_PATH = '/segment/definitions';
+export const DEFINITIONS_BULK_GET_PATH = '/segment/definitions/bulk-get';
 
 /** `/segment/jobs/{id}` with the id as one encoded path segment. */
 export function jobPath(id: string): string {
   return `${JOBS_PATH}/${encodeURIComponent(id)}`;
+}
+
+/** `/segment/definitions/{id}` with the id as one encoded path segment. */
+export function definitionPath(id: string): string {
+  return `${DEFINITIONS_PATH}/${encodeURIComponent(id)}`;
+}
+
+/** The query string of `GET /segment/definitions`. */
+export function listDefinitionsQuery(params: ListDefinitionsParams): URLSearchParams {
+  const query = new URLSearchParams();
+  if (params.start !== undefined) query.set('start', params.start);
+  if (params.limit !== undefined) query.set('limit', String(params.limit));
+  if (params.sort !== undefined) query.set('sort', `${params.sort.field}:${params.sort.direction}`);
+  return query;
 }
 
 /** The query string of `GET /segment/jobs`. */

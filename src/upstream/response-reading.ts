@@ -2,16 +2,18 @@
 // job by job-document.ts (an unreadable one costs that item alone), the tenant check on every job,
 // and bulk-get entries (a job or the error for its id). Pure: no I/O.
 import type { SegmentJobModel, Tenant } from '../domain/index.ts';
+import type { SegmentDefinitionModel } from '../domain/segment-definition.ts';
 import {
   type CallDetails,
   type HttpResponse,
   headerValue,
   responseDetails,
 } from './attempt-outcome.ts';
+import { parseDefinitionDocument } from './definition-document.ts';
 import { sanitizeText, summarizeErrorBody } from './error-response.ts';
 import { type UpstreamError, UpstreamNotFoundError, UpstreamUnavailableError } from './errors.ts';
 import { describeKind, isRecord, type Parsed, parseJobDocument } from './job-document.ts';
-import { BULK_GET_PATH } from './paths.ts';
+import { BULK_GET_PATH, DEFINITIONS_BULK_GET_PATH } from './paths.ts';
 
 /** A job of a list page that could not be read: where it was and why. */
 export interface UnreadableChild {
@@ -185,7 +187,10 @@ export function readJson<T>(
  * compare without regard to letter case (IMS org ids are case-insensitive); a job that names no
  * org or sandbox is the caller's: the upstream answered to the caller's credentials.
  */
-export function foreignReason(job: SegmentJobModel, tenant: Tenant): string | undefined {
+export function foreignReason(
+  job: Pick<SegmentJobModel, 'imsOrgId' | 'sandbox'>,
+  tenant: Tenant,
+): string | undefined {
   if (job.imsOrgId !== undefined && !sameId(job.imsOrgId, tenant.orgId)) return 'imsOrgId';
   const sandboxName = job.sandbox?.sandboxName;
   if (sandboxName !== undefined && !sameId(sandboxName, tenant.sandboxName)) {
@@ -238,7 +243,7 @@ export function bulkItem(
   return parsed.value;
 }
 
-function bulkErrorEntry(
+export function bulkErrorEntry(
   id: string,
   item: unknown,
   details: {
@@ -247,6 +252,7 @@ function bulkErrorEntry(
     status?: number | undefined;
     requestId?: string | undefined;
   },
+  noun = 'job',
 ): UpstreamError {
   const summary = summarizeErrorBody(item);
   const status = entryStatus(item);
@@ -259,14 +265,61 @@ function bulkErrorEntry(
   // An entry that reports a server fault (or throttling) is no proof that the job does not exist.
   if (status !== undefined && (status >= 500 || status === 429)) {
     return new UpstreamUnavailableError(
-      `upstream bulk-get could not read job ${JSON.stringify(id)}${said}`,
+      `upstream bulk-get could not read ${noun} ${JSON.stringify(id)}${said}`,
       entryDetails,
     );
   }
   return new UpstreamNotFoundError(
-    `upstream bulk-get has no job ${JSON.stringify(id)}${said}`,
+    `upstream bulk-get has no ${noun} ${JSON.stringify(id)}${said}`,
     entryDetails,
   );
+}
+
+/** A definition or the error for one id of a definitions bulk-get answer. */
+export function definitionBulkItem(
+  tenant: Tenant,
+  id: string,
+  item: unknown,
+  response: HttpResponse,
+  onForeign: (field: string) => void,
+): SegmentDefinitionModel | UpstreamError {
+  const details = responseDetails({ method: 'POST', path: DEFINITIONS_BULK_GET_PATH }, response);
+  const noun = 'segment definition';
+  if (item === undefined || item === null) {
+    return new UpstreamNotFoundError(
+      `upstream bulk-get has no entry for ${noun} ${JSON.stringify(id)}`,
+      details,
+    );
+  }
+  // A definition has no status word: an entry without a string id is an error entry.
+  if (
+    isRecord(item) &&
+    (isRecord(item.errors) || isRecord(item.error) || typeof item.id !== 'string')
+  ) {
+    return bulkErrorEntry(id, item, details, noun);
+  }
+  const parsed = parseDefinitionDocument(item, `results[${JSON.stringify(id)}]`);
+  if (!parsed.ok) {
+    return new UpstreamUnavailableError(
+      `upstream bulk-get entry for ${noun} ${JSON.stringify(id)} is not a ${noun}: ${parsed.problem}`,
+      details,
+    );
+  }
+  if (parsed.value.id !== id) {
+    return new UpstreamUnavailableError(
+      `upstream bulk-get entry for ${noun} ${JSON.stringify(id)}: expected one with that id, but got another id`,
+      details,
+    );
+  }
+  const reason = foreignReason(parsed.value, tenant);
+  if (reason !== undefined) {
+    onForeign(reason);
+    return new UpstreamNotFoundError(
+      `upstream has no ${noun} ${JSON.stringify(id)} in this org and sandbox`,
+      details,
+    );
+  }
+  return parsed.value;
 }
 
 function describeBody(response: HttpResponse): string {

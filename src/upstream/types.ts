@@ -1,6 +1,7 @@
 // The upstream client's contract: one function per segment jobs endpoint. Everything else in
 // the gateway reaches the Segmentation Service through this interface.
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
+import type { SegmentDefinitionModel } from '../domain/segment-definition.ts';
 import type { UpstreamError, UpstreamUnavailableError } from './errors.ts';
 
 export type JobSortField = 'creationTime' | 'updateTime' | 'status';
@@ -18,6 +19,28 @@ export interface ListJobsParams {
   /** Raw `property` filters, ANDed, e.g. `segments~segmentId==abc`. */
   properties?: readonly string[] | undefined;
 }
+
+export type DefinitionSortField = 'creationTime' | 'updateTime' | 'name';
+
+/** The parameters of `GET /segment/definitions` (the OpenAPI documents no filter). */
+export interface ListDefinitionsParams {
+  /** As the upstream's own next href says (`link.next`); absent on a list's first page. */
+  start?: string | undefined;
+  /** Page size, 1..100. */
+  limit?: number | undefined;
+  sort?: { field: DefinitionSortField; direction: 'asc' | 'desc' } | undefined;
+}
+
+export interface DefinitionPage {
+  totalCount: number;
+  /** The definitions of the page that belong to the tenant, in page order. */
+  definitions: SegmentDefinitionModel[];
+  /** The parameters of the next page, from `link.next`; undefined on the last page. */
+  next?: ListDefinitionsParams | undefined;
+}
+
+/** Result of a definitions bulk-get: one entry per requested id, a definition or its error. */
+export type DefinitionBulkGetResult = Map<string, SegmentDefinitionModel | UpstreamError>;
 
 /** A job of a list page the upstream sent in a shape that cannot be read (no id, an unknown status). */
 export interface UnreadableJob {
@@ -95,6 +118,21 @@ export interface UpstreamClient {
     ids: readonly string[],
     options?: CallOptions,
   ): Promise<BulkGetResult>;
+  /** One page of segment definitions. */
+  listDefinitions(
+    tenant: Tenant,
+    params: ListDefinitionsParams,
+    options?: CallOptions,
+  ): Promise<DefinitionPage>;
+  /**
+   * Definitions by id, as `bulkGetJobs` does jobs: chunked, one POST per chunk to
+   * `/segment/definitions/bulk-get`, one entry per id (`UpstreamNotFoundError` for an unknown id).
+   */
+  bulkGetDefinitions(
+    tenant: Tenant,
+    ids: readonly string[],
+    options?: CallOptions,
+  ): Promise<DefinitionBulkGetResult>;
   /** Never retried. A lost response throws `UpstreamOutcomeUnknownError`. */
   createJob(
     tenant: Tenant,

@@ -5,6 +5,8 @@ import { type UpstreamError, UpstreamNotFoundError } from '../../src/upstream/er
 import type {
   BulkGetResult,
   CallOptions,
+  DefinitionBulkGetResult,
+  DefinitionPage,
   JobPage,
   ListJobsParams,
   UpstreamClient,
@@ -128,6 +130,13 @@ export function createFakeUpstream(options: { now?: () => number } = {}): FakeUp
         }
         return result;
       });
+    },
+    // The watcher never reads definitions: an empty sandbox of them.
+    async listDefinitions(tenant): Promise<DefinitionPage> {
+      return answer(tenant, () => ({ totalCount: 0, definitions: [] }));
+    },
+    async bulkGetDefinitions(tenant, ids): Promise<DefinitionBulkGetResult> {
+      return answer(tenant, () => new Map(ids.map((id) => [id, notFound(id)])));
     },
     async listJobs(tenant, params): Promise<JobPage> {
       calls.push({ method: 'listJobs', tenant, params: { ...params }, atMs: now() });
