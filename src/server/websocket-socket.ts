@@ -14,6 +14,7 @@ import {
   TOO_MANY_MESSAGES,
   tooManyMessagesReason,
 } from './websocket-limits.ts';
+import type { MessageTurns } from './websocket-message-turns.ts';
 import { createSocketOperations, type SocketOperations } from './websocket-operations.ts';
 
 /** What graphql-ws hands its hooks as `ctx.extra`. */
@@ -36,6 +37,12 @@ export interface SocketLimits {
   /** Messages per second a client may send, after a burst of `messageBurst`; else 4008. */
   messageRate: number;
   messageBurst: number;
+  /**
+   * Where the socket's messages wait their turn: a bounded number is handed to graphql-ws per
+   * event-loop turn across all sockets. A socket with more than `messageBurst` messages waiting
+   * is closed with 4008 like one over its rate.
+   */
+  turns: MessageTurns;
   /** Reports a closed client or a failure, without credentials. */
   onWarning?(message: string, details: Record<string, unknown>): void;
 }
@@ -56,6 +63,7 @@ export function serveSocket(
 ): void {
   const operations = createSocketOperations();
   const bucket = createTokenBucket(limits.messageRate, limits.messageBurst);
+  const lane = limits.turns.lane();
   let terminateTimer: NodeJS.Timeout | undefined;
   let isPongPending = false;
 
@@ -109,11 +117,13 @@ export function serveSocket(
       onMessage: (handle) => {
         socket.on('message', (data) => {
           if (socket.readyState !== OPEN) return;
-          if (!bucket.take()) {
+          if (!bucket.take() || lane.waiting >= limits.messageBurst) {
             limits.onWarning?.('websocket client over its message rate', {
               rate: limits.messageRate,
               burst: limits.messageBurst,
+              waiting: lane.waiting,
             });
+            lane.close();
             closeWith(
               TOO_MANY_MESSAGES,
               tooManyMessagesReason(limits.messageRate, limits.messageBurst),
@@ -121,12 +131,17 @@ export function serveSocket(
             return;
           }
           const text = String(data);
-          if (!screen(text, operations, closeWith)) return;
-          handle(text).catch((error: unknown) => {
-            limits.onWarning?.('websocket message failed', {
-              reason: error instanceof Error ? error.message : String(error),
+          // Screening waits its turn with the message: it tracks subscribe/complete in the order
+          // graphql-ws sees them.
+          lane.push(() => {
+            if (socket.readyState !== OPEN) return;
+            if (!screen(text, operations, closeWith)) return;
+            handle(text).catch((error: unknown) => {
+              limits.onWarning?.('websocket message failed', {
+                reason: error instanceof Error ? error.message : String(error),
+              });
+              closeWith(CloseCode.InternalServerError, 'Internal server error');
             });
-            closeWith(CloseCode.InternalServerError, 'Internal server error');
           });
         });
       },
@@ -152,6 +167,7 @@ export function serveSocket(
     limits.onWarning?.('websocket error', { reason: error.message, code: error.code });
   });
   socket.once('close', (code, reason) => {
+    lane.close();
     if (pingTimer !== undefined) clearInterval(pingTimer);
     if (terminateTimer !== undefined) clearTimeout(terminateTimer);
     operations.endAll();

@@ -11,6 +11,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { DirectResultSink } from './result-stream.ts';
 import { createFrameWriter, createNextFrameSink } from './websocket-fan-out.ts';
+import { createMessageTurns } from './websocket-message-turns.ts';
 import { never, type Operation, type SocketOperations } from './websocket-operations.ts';
 import { type SocketExtra, serveSocket } from './websocket-socket.ts';
 
@@ -53,6 +54,8 @@ export interface WebSocketTransport {
   socketCount(): number;
   /** Bytes waiting unsent across every socket right now (each at most `maxBufferedBytes`). */
   bufferedBytes(): number;
+  /** Messages received and handed to graphql-ws so far, and those waiting their turn. */
+  messageCounts(): { handled: number; waiting: number };
   /** Closes every socket with 1001 (going away) and stops accepting upgrades. */
   close(): Promise<void>;
 }
@@ -89,6 +92,9 @@ export function attachWebSocket(
     handleProtocols: (protocols) => handleProtocols(protocols),
   });
   const frames = createFrameWriter();
+  // Every socket's messages share these turns, so a flood from many sockets at once cannot keep
+  // the loop from other requests (measured in `npm run bench -- attacks`).
+  const turns = createMessageTurns();
 
   const protocol = makeServer<Record<string, unknown> | undefined, SocketExtra>({
     connectionInitWaitTimeout: options.connectionInitTimeoutMs,
@@ -190,6 +196,7 @@ export function attachWebSocket(
         maxBufferedBytes: options.maxBufferedBytes,
         messageRate: options.messageRate,
         messageBurst: options.messageBurst,
+        turns,
         onWarning: options.onWarning,
       });
     });
@@ -197,6 +204,7 @@ export function attachWebSocket(
   server.on('upgrade', onUpgrade);
   return {
     socketCount: () => wss.clients.size,
+    messageCounts: () => ({ handled: turns.handled, waiting: turns.waiting }),
     bufferedBytes() {
       let total = 0;
       for (const client of wss.clients) total += client.bufferedAmount;
