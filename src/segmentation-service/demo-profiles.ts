@@ -204,7 +204,7 @@ const LOYALTY_START_MS = Date.UTC(2015, 0, 1);
 const LOYALTY_SPAN_DAYS = 3_650;
 
 /** mulberry32: tiny, fast and good enough for demo data; returns floats in [0, 1). */
-function createRandom(seed: number): () => number {
+export function createRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
