@@ -8,6 +8,8 @@ import './segment.ts';
 import './segment-job-metrics.ts';
 import './segment-job.ts';
 import './segment-job-connection.ts';
+import './segment-connection.ts';
+import './segment-history.ts';
 import './segment-job-event.ts';
 
 export type { GatewayContext } from './builder.ts';

@@ -12,6 +12,7 @@ import {
   type JobListIdentity,
 } from './job-cursor.ts';
 import { PageInfo, type PageInfoModel } from './page-info.ts';
+import { Segment } from './segment.ts';
 import { SegmentJob, SegmentJobStatus } from './segment-job.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -125,7 +126,7 @@ export function toConnection(
   };
 }
 
-function pageSizeOf(first: number | null | undefined): number {
+export function pageSizeOf(first: number | null | undefined): number {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (size < 1 || size > MAX_PAGE_SIZE) {
     throw badUserInput(`first: expected 1 to ${MAX_PAGE_SIZE}, but got ${size}`);
@@ -134,7 +135,7 @@ function pageSizeOf(first: number | null | undefined): number {
 }
 
 /** The position `after` stands for in `list`; BAD_USER_INPUT for anything else. */
-function positionAfter(after: string | null | undefined, list: JobListIdentity) {
+export function positionAfter(after: string | null | undefined, list: JobListIdentity) {
   if (after === null || after === undefined) return undefined;
   const decoded = decodeJobCursor(after);
   const shown = after.length > 24 ? `"${after.slice(0, 24)}…"` : `"${after}"`;
@@ -187,3 +188,34 @@ builder.queryFields((t) => ({
     },
   }),
 }));
+
+builder.objectField(Segment, 'jobs', (t) =>
+  t.field({
+    type: SegmentJobConnection,
+    nullable: true,
+    description: `The jobs that named this definition, newest first (the upstream's \`segments~segmentId==<id>\` filter): the same list as segmentJobs(segmentId:), with the same cursors. Jobs that evaluated every definition (\`*\`) are not among them. Null for a segment without an id. Each job counts toward the operation’s resolved-items limit.`,
+    args: {
+      first: t.arg.int({
+        defaultValue: DEFAULT_PAGE_SIZE,
+        description: `Jobs per page, 1 to ${MAX_PAGE_SIZE}.`,
+      }),
+      after: t.arg.string({
+        description: 'Start after this cursor of a previous page of the same list.',
+      }),
+      status: t.arg({ type: SegmentJobStatus, description: 'Only jobs in this status.' }),
+    },
+    resolve: async (segment, args, context, info) => {
+      if (segment.id === undefined) return null;
+      const limit = pageSizeOf(args.first);
+      const list: JobListIdentity = {
+        status: args.status ?? undefined,
+        segmentId: segment.id,
+        sort: { field: SORT_FIELDS.CREATION_TIME, direction: 'desc' },
+      };
+      const after = positionAfter(args.after, list);
+      const page = await context.jobs.list({ limit, ...list, after });
+      context.resolvedItems.charge(page.jobs.length, info);
+      return toConnection(page, list, after !== undefined);
+    },
+  }),
+);

@@ -6,6 +6,7 @@ import { toQueryError } from '../services/upstream-error-mapping.ts';
 import { builder } from './builder.ts';
 import { type ItemCharge, itemChargeOf, UNLIMITED_ITEMS } from './resolved-items.ts';
 import { DateTime } from './scalars.ts';
+import { Segment, segmentOfId } from './segment.ts';
 
 export interface SegmentMetricsModel {
   segmentId: string;
@@ -129,6 +130,12 @@ export const SegmentMetrics = builder.objectRef<SegmentMetricsModel>('SegmentMet
   description: 'The counts of one segment definition in a job.',
   fields: (t) => ({
     segmentId: t.exposeID('segmentId', { description: 'The segment definition id.' }),
+    segment: t.field({
+      type: Segment,
+      description:
+        'The segment definition these counts are for; its definition fields (name, ...) are read through the same loader as a job’s segments.',
+      resolve: (entry) => segmentOfId(entry.segmentId),
+    }),
     qualified: t.float({
       nullable: true,
       description: 'Profiles that qualified in this run.',

@@ -16,7 +16,7 @@ import {
 import { builder } from './builder.ts';
 import { badUserInput } from './errors.ts';
 import { DateTime } from './scalars.ts';
-import { Segment } from './segment.ts';
+import { Segment, segmentOfJob } from './segment.ts';
 import { SegmentJobMetrics } from './segment-job-metrics.ts';
 
 /** Ids one `segmentJobsByIds` call accepts. */
@@ -118,7 +118,7 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
       resolve: (job, _args, context, info) => {
         if (isAllSegmentsJob(job)) return [];
         context.resolvedItems.charge(job.segments.length, info);
-        return job.segments;
+        return job.segments.map(segmentOfJob);
       },
     }),
     metrics: t.field({

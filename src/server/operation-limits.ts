@@ -215,9 +215,9 @@ function fieldOf(
 }
 
 /**
- * How many times a field's selection is paid for: for a list or a connection, its `first`/`limit`
- * argument or the length of its `ids` argument (a variable counts as the largest page), or the
- * default of a `first` argument. Those are the sizes a client chooses, and each item may cost
+ * How many times a field's selection is paid for: for a list or a connection, its `first`/`last`/
+ * `limit` argument or the length of its `ids` argument (a variable counts as the largest page), or the
+ * default of a `first` or `last` argument (a segment's history). Those are the sizes a client chooses, and each item may cost
  * upstream work. A list with no size argument (a job's segments, errors or metric rows) is a
  * projection of a document already fetched, bounded by that document: it counts once. A
  * connection's `edges` were counted at the connection.
@@ -233,13 +233,13 @@ function listSize(
   if (field.name === 'edges' && parent?.name.endsWith('Connection')) return 1;
   for (const arg of args) {
     const name = arg.name.value;
-    if (name !== 'first' && name !== 'limit' && name !== 'ids') continue;
+    if (name !== 'first' && name !== 'last' && name !== 'limit' && name !== 'ids') continue;
     if (arg.value.kind === Kind.VARIABLE) return VARIABLE_LIST_SIZE;
     const value = valueFromASTUntyped(arg.value);
     if (typeof value === 'number') return Math.max(1, value);
     if (Array.isArray(value)) return Math.max(1, value.length);
   }
-  const declared = field.args.find((arg) => arg.name === 'first');
+  const declared = field.args.find((arg) => arg.name === 'first' || arg.name === 'last');
   if (declared && typeof declared.defaultValue === 'number') return declared.defaultValue;
   return 1;
 }

@@ -1,12 +1,14 @@
 // The GraphQL context of one operation: the caller's tenant (resolved once, on first use), the
-// job services with their loaders, the budget of list items it may resolve, and the request's
+// job and segment services sharing its loaders, the budget of list items it may resolve, and the request's
 // upstream call counter for the log line.
 import { createGraphQLError } from 'graphql-yoga';
 import type { Tenant } from '../domain/index.ts';
 import type { GatewayContext } from '../schema/index.ts';
 import { createResolvedItemsBudget } from '../schema/resolved-items.ts';
+import { createRequestScope } from '../services/request-scope.ts';
 import { createSegmentJobEventService } from '../services/segment-job-event-service.ts';
 import { createSegmentJobService } from '../services/segment-job-service.ts';
+import { createSegmentService } from '../services/segment-service.ts';
 import type { SubscriptionQuota } from '../services/subscription-quota.ts';
 import { TenantAuthError, type TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
@@ -67,16 +69,20 @@ export function createRequestContext(
       throw error instanceof TenantAuthError ? unauthenticated(error) : error;
     }
   };
+  const callOptions = {
+    signal: initial.request?.signal,
+    onCall: (event: UpstreamCallEvent) => {
+      requestState.upstreamCalls += 1;
+      options.onUpstreamCall?.(event);
+    },
+  };
+  // One tenant and one set of loaders for the whole operation, shared by jobs and segments.
+  const scope = createRequestScope(resolveTenant, options.upstream, callOptions);
   const jobs = createSegmentJobService({
     resolveTenant,
     upstream: options.upstream,
-    callOptions: {
-      signal: initial.request?.signal,
-      onCall: (event) => {
-        requestState.upstreamCalls += 1;
-        options.onUpstreamCall?.(event);
-      },
-    },
+    callOptions,
+    scope,
     onJobChanged: (tenant, jobId, job) => options.watcher.nudge(tenant, jobId, job),
   });
   const events = createSegmentJobEventService({
@@ -84,6 +90,7 @@ export function createRequestContext(
     watcher: options.watcher,
     quota: options.subscriptionQuota,
   });
+  const segments = createSegmentService({ scope, upstream: options.upstream, callOptions });
   const resolvedItems = createResolvedItemsBudget(options.maxResolvedItems);
-  return { jobs, events, resolvedItems, requestState };
+  return { jobs, segments, events, resolvedItems, requestState };
 }

@@ -4,7 +4,6 @@ import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
 import { isFinal, jobIdProblem } from '../domain/index.ts';
-import { createLoaders, type Loaders } from '../loaders/index.ts';
 import { readJobsAfter } from '../upstream/job-pager.ts';
 import type { ListPosition } from '../upstream/list-paging.ts';
 import type {
@@ -15,6 +14,7 @@ import type {
 } from '../upstream/types.ts';
 import { type CreateSegmentJobInputModel, toCreateJobRequest } from './create-job-input.ts';
 import { NotFoundError, ValidationError } from './domain-errors.ts';
+import { createRequestScope, type RequestScope } from './request-scope.ts';
 import { toMutationError, toQueryError } from './upstream-error-mapping.ts';
 
 export interface JobListQuery {
@@ -90,6 +90,8 @@ export interface SegmentJobServiceOptions {
   upstream: UpstreamClient;
   /** Passed to every upstream call of the request. */
   callOptions?: CallOptions | undefined;
+  /** The request's shared tenant and loaders; made here from `resolveTenant` when absent. */
+  scope?: (() => RequestScope) | undefined;
   /**
    * Told about a job this request created or cancelled, as the upstream just returned it (or
    * without a snapshot when none could be read), so live subscribers see it at once.
@@ -132,19 +134,10 @@ function checkQueryIds(ids: readonly string[], argument: 'id' | 'ids'): void {
 export function createSegmentJobService(options: SegmentJobServiceOptions): SegmentJobService {
   const { upstream } = options;
   const callOptions = options.callOptions ?? {};
-  let scope: { tenant: Tenant; loaders: Loaders } | undefined;
+  const requestScope =
+    options.scope ?? createRequestScope(options.resolveTenant, upstream, callOptions);
   // List calls in flight in this request: lookups wait for them, since they prime the loader.
   const pendingLists = new Set<Promise<unknown>>();
-
-  // Resolving lazily keeps operations that never reach the upstream ({ __typename },
-  // introspection) free of credentials.
-  function requestScope(): { tenant: Tenant; loaders: Loaders } {
-    if (scope === undefined) {
-      const tenant = options.resolveTenant();
-      scope = { tenant, loaders: createLoaders(tenant, upstream, callOptions) };
-    }
-    return scope;
-  }
 
   /**
    * Waits for list calls this operation has started. Root fields resolve side by side, so a

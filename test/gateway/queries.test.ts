@@ -75,7 +75,7 @@ beforeAll(async () => {
   });
   definitionIds = await demoDefinitionIds();
   createdIds = [];
-  // Seven jobs in all with the two the demo seeds; every other one names the first definition.
+  // Five jobs besides the demo seed's; every other one names the first definition.
   for (let index = 0; index < 5; index++) {
     const segmentIds = index % 2 === 0 ? [definitionIds[0] ?? ''] : [definitionIds[1] ?? ''];
     createdIds.push(await createJob(segmentIds));
@@ -243,7 +243,9 @@ describe('segmentJobs', () => {
     harness.resetCalls();
     const pages = await allPages({ first: 2 });
     const total = pages[0]?.totalCount ?? 0;
-    expect(total).toBe(7);
+    const listed = await harness.upstreamRest('GET', '/segment/jobs?limit=1', DEMO_HEADERS);
+    expect(total).toBe((listed.body as { _page: { totalCount: number } })._page.totalCount);
+    expect(total).toBeGreaterThanOrEqual(createdIds.length);
     expect(pages).toHaveLength(Math.ceil(total / 2));
     expect(pages.every((page) => page.totalCount === total)).toBe(true);
     const ids = pages.flatMap((page) => page.edges.map((edge) => edge.node.id));

@@ -117,14 +117,14 @@ export type NotFoundError = Error & {
   message: Scalars['String']['output'];
 };
 
-/** Where a page sits in its list. Pass endCursor as after to get the next page. */
+/** Where a page sits in its list. Pass endCursor as after to get the next page: it repeats no job of earlier pages and skips none that existed when they were read, though jobs are created or deleted in between (a job whose sort key changed may be skipped or repeated). */
 export type PageInfo = {
   __typename: 'PageInfo';
-  /** The cursor of the last item; null on an empty page. */
+  /** Where the next page starts: the cursor of the last item, or on a short empty page the place reached; null on an empty first page. */
   endCursor: Maybe<Scalars['String']['output']>;
-  /** True when more items follow. */
+  /** True when more items may follow. A page can be short (even empty) with hasNextPage true after many jobs were created between pages: keep paging. */
   hasNextPage: Scalars['Boolean']['output'];
-  /** True when items come before this page. */
+  /** True when this page was asked for after a cursor. */
   hasPreviousPage: Scalars['Boolean']['output'];
   /** The cursor of the first item; null on an empty page. */
   startCursor: Maybe<Scalars['String']['output']>;
@@ -133,12 +133,22 @@ export type PageInfo = {
 /** Read segment jobs of the caller’s org and sandbox. */
 export type Query = {
   __typename: 'Query';
+  /** One segment definition; null when the upstream does not know it (for this tenant). Lookups anywhere in one operation share one definitions bulk-get per 100 ids. */
+  segment: Maybe<Segment>;
   /** One job; null when the upstream does not know it (for this tenant). */
   segmentJob: Maybe<SegmentJob>;
-  /** A page of jobs, newest first unless sorted otherwise. `first` is 1..100. */
+  /** A page of jobs, newest first unless sorted otherwise. `first` is 1..100. Paging is stable: a page after a cursor repeats no job an earlier page returned and skips none that existed when that page was read, though jobs are created or deleted in between; a job whose sort key changed between pages (e.g. its status, when sorting by STATUS) may be skipped or repeated. A page may hold fewer than `first` jobs while hasNextPage is true when many jobs were created between pages. totalCount is the upstream's. */
   segmentJobs: SegmentJobConnection;
   /** Many jobs by id (1..100), in the order asked; null for an id the upstream does not know, and null with an error at its index for a job the upstream could not return (e.g. UPSTREAM_UNAVAILABLE); the others still arrive. */
   segmentJobsByIds: Array<Maybe<SegmentJob>>;
+  /** A page of segment definitions, newest first. `first` is 1..100. Paging is stable as for segmentJobs: a page after a cursor repeats no definition and skips none that existed, though definitions are created or deleted in between. `name` is applied by the gateway (the upstream API has no name filter): it reads the upstream list 100 definitions at a time, at most 4 reads a page, so a filtered page may hold fewer than `first` definitions, even none, while hasNextPage is true. */
+  segments: SegmentConnection;
+};
+
+
+/** Read segment jobs of the caller’s org and sandbox. */
+export type QuerySegmentArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -161,6 +171,14 @@ export type QuerySegmentJobsArgs = {
 /** Read segment jobs of the caller’s org and sandbox. */
 export type QuerySegmentJobsByIdsArgs = {
   ids: Array<Scalars['ID']['input']>;
+};
+
+
+/** Read segment jobs of the caller’s org and sandbox. */
+export type QuerySegmentsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  name: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The Segmentation Service refused because too many jobs are in progress or requests come too fast. Retry later. */
@@ -187,19 +205,86 @@ export type Sandbox = {
   type: Maybe<Scalars['String']['output']>;
 };
 
-/** A segment definition a job evaluates. */
+/** A segment definition: what a job recorded of it (id, version, expression, merge policy) and the definition as it stands now (name, description, ...). */
 export type Segment = {
   __typename: 'Segment';
-  /** The definition’s expression, when the upstream includes it. */
+  /** When the definition was created. Read from the current definition (one definitions bulk-get per 100 segments of the operation, only when selected); null when the definition was deleted (see isDeleted). */
+  creationTime: Maybe<Scalars['DateTime']['output']>;
+  /** When the definition was created, in epoch milliseconds. */
+  creationTimeMs: Maybe<Scalars['Float']['output']>;
+  /** The definition’s description. Read from the current definition (one definitions bulk-get per 100 segments of the operation, only when selected); null when the definition was deleted (see isDeleted). */
+  description: Maybe<Scalars['String']['output']>;
+  /** Which evaluation modes are enabled. Read from the current definition (one definitions bulk-get per 100 segments of the operation, only when selected); null when the definition was deleted (see isDeleted). */
+  evaluationInfo: Maybe<SegmentEvaluationInfo>;
+  /** The expression: the job’s own snapshot when the job document carries one (no upstream call), else the current definition’s. */
   expression: Maybe<SegmentExpression>;
+  /** The last `last` successful runs of this definition, newest last: one point per SUCCEEDED job that named the definition (the upstream's `segments~segmentId==<id>` filter), with the counts that job reported for it. Jobs that evaluated every definition (`*`) are not included: the filter cannot find them, though their metrics hold this definition's counts (read them from segmentJobs). One upstream list call per 100 points. Null for a segment without an id. Each point counts toward the operation’s resolved-items limit. */
+  history: Maybe<Array<SegmentHistoryPoint>>;
   /** The segment definition id (segment.id, else segmentId); null when the upstream sends neither (both optional in its API description). */
   id: Maybe<Scalars['ID']['output']>;
-  /** The merge policy and its version, when the upstream includes it. */
+  /** True when the upstream no longer knows this definition (deleted since a job ran it): its definition fields are null. Null with an error when the upstream could not be asked. */
+  isDeleted: Maybe<Scalars['Boolean']['output']>;
+  /** The jobs that named this definition, newest first (the upstream's `segments~segmentId==<id>` filter): the same list as segmentJobs(segmentId:), with the same cursors. Jobs that evaluated every definition (`*`) are not among them. Null for a segment without an id. Each job counts toward the operation’s resolved-items limit. */
+  jobs: Maybe<SegmentJobConnection>;
+  /** The merge policy and its version, when the job document includes it. */
   mergePolicy: Maybe<MergePolicyRef>;
-  /** The id of the merge policy the definition uses. */
+  /** The id of the merge policy: the job’s snapshot when it carries one, else the current definition’s. */
   mergePolicyId: Maybe<Scalars['ID']['output']>;
+  /** The definition’s name, e.g. "Gold members in the US". Read from the current definition (one definitions bulk-get per 100 segments of the operation, only when selected); null when the definition was deleted (see isDeleted). */
+  name: Maybe<Scalars['String']['output']>;
+  /** The XDM schema the definition applies to, e.g. _xdm.context.profile. Read from the current definition (one definitions bulk-get per 100 segments of the operation, only when selected); null when the definition was deleted (see isDeleted). */
+  schemaName: Maybe<Scalars['String']['output']>;
+  /** When the definition last changed. Read from the current definition (one definitions bulk-get per 100 segments of the operation, only when selected); null when the definition was deleted (see isDeleted). */
+  updateTime: Maybe<Scalars['DateTime']['output']>;
+  /** When the definition last changed, in epoch milliseconds. */
+  updateTimeMs: Maybe<Scalars['Float']['output']>;
   /** The definition version the job evaluated, when the upstream says. */
   version: Maybe<Scalars['Float']['output']>;
+};
+
+
+/** A segment definition: what a job recorded of it (id, version, expression, merge policy) and the definition as it stands now (name, description, ...). */
+export type SegmentHistoryArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A segment definition: what a job recorded of it (id, version, expression, merge policy) and the definition as it stands now (name, description, ...). */
+export type SegmentJobsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status: InputMaybe<SegmentJobStatus>;
+};
+
+/** A page of segment definitions. */
+export type SegmentConnection = {
+  __typename: 'SegmentConnection';
+  /** The definitions of this page, newest first. Each counts toward the operation’s resolved-items limit (GRAPHQL_MAX_RESOLVED_ITEMS). */
+  edges: Array<SegmentEdge>;
+  /** Where this page sits in the list. */
+  pageInfo: PageInfo;
+  /** Definitions of the sandbox, across all pages, as the upstream counts them: before the name filter, which the upstream cannot apply. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One segment definition in a page, with its cursor. */
+export type SegmentEdge = {
+  __typename: 'SegmentEdge';
+  /** Opaque; pass as after to start the next page right after this definition (stable when definitions are created or deleted in between). */
+  cursor: Scalars['String']['output'];
+  /** The definition. */
+  node: Segment;
+};
+
+/** How the definition is evaluated; a mode the upstream leaves out is null. */
+export type SegmentEvaluationInfo = {
+  __typename: 'SegmentEvaluationInfo';
+  /** Evaluated by batch segmentation (segment jobs). */
+  batch: Maybe<Scalars['Boolean']['output']>;
+  /** Evaluated by streaming segmentation. */
+  continuous: Maybe<Scalars['Boolean']['output']>;
+  /** Evaluated by edge segmentation. */
+  synchronous: Maybe<Scalars['Boolean']['output']>;
 };
 
 /** The rule a segment definition evaluates. */
@@ -211,6 +296,27 @@ export type SegmentExpression = {
   type: Maybe<Scalars['String']['output']>;
   /** The expression itself; null when the upstream leaves it out. */
   value: Maybe<Scalars['String']['output']>;
+};
+
+/** The counts of one segment definition in one successful job. */
+export type SegmentHistoryPoint = {
+  __typename: 'SegmentHistoryPoint';
+  /** Qualified profiles by identity namespace; empty when not reported. Each entry counts toward the operation’s resolved-items limit. */
+  byNamespace: Array<NamespaceCount>;
+  /** When the job finished (metrics.totalTime.endTimeInMs). */
+  endTime: Maybe<Scalars['DateTime']['output']>;
+  /** Profiles that left the segment in this run. */
+  exited: Maybe<Scalars['Float']['output']>;
+  /** The job that ran the definition. */
+  jobId: Scalars['ID']['output'];
+  /** Profiles in the segment after this run; null when the job did not report it. */
+  qualified: Maybe<Scalars['Float']['output']>;
+  /** Profiles that entered the segment in this run. */
+  realized: Maybe<Scalars['Float']['output']>;
+  /** When the job was created: the order of the history. */
+  runTime: Maybe<Scalars['DateTime']['output']>;
+  /** runTime in epoch milliseconds. */
+  runTimeMs: Maybe<Scalars['Float']['output']>;
 };
 
 /** An asynchronous run that evaluates segment definitions over the profile store. */
@@ -278,7 +384,7 @@ export type SegmentJobConnection = {
 /** One job in a page, with its cursor. */
 export type SegmentJobEdge = {
   __typename: 'SegmentJobEdge';
-  /** Opaque; pass as after to start the next page after this job. */
+  /** Opaque; pass as after to start the next page right after this job (stable when jobs are created or deleted in between). */
   cursor: Scalars['String']['output'];
   /** The job. */
   node: SegmentJob;
@@ -381,6 +487,8 @@ export type SegmentMetrics = {
   qualified: Maybe<Scalars['Float']['output']>;
   /** Profiles that entered the segment in this run. */
   realized: Maybe<Scalars['Float']['output']>;
+  /** The segment definition these counts are for; its definition fields (name, ...) are read through the same loader as a job’s segments. */
+  segment: Segment;
   /** The segment definition id. */
   segmentId: Scalars['ID']['output'];
 };
