@@ -130,6 +130,19 @@ export interface SubscriptionLimits {
   sseWriteDeadlineMs: number;
 }
 
+export interface FleetSettings {
+  /** Prefix of every Redis key the fleet writes. @default 'segment-jobs-gateway' */
+  keyPrefix: string;
+  /** Lifetime of a tenant's polling lease without renewal. @default 5000 */
+  leaseMs: number;
+  /** How long a tenant's last published job states stay in Redis after the last write. @default 3600000 */
+  stateTtlMs: number;
+  /** Events kept per tenant stream (approximate trim). @default 10000 */
+  streamMaxLength: number;
+  /** Age past which stream events are trimmed. @default 86400000 */
+  streamMaxAgeMs: number;
+}
+
 export interface GatewayConfig {
   /** @default 4000 */
   port: number;
@@ -147,6 +160,8 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   /** Redis for cross-replica events; undefined: in-memory. */
   redisUrl: string | undefined;
+  /** One poller per tenant across replicas sharing `redisUrl` (docs/subscriptions.md). */
+  fleet: FleetSettings;
   /** @default 10000 */
   shutdownTimeoutMs: number;
   /**
@@ -209,6 +224,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       SSE_WRITE_DEADLINE_MS: intVar(30_000, 100, 600_000),
       ALLOWED_ORIGINS: listVar(),
       REDIS_URL: optionalString(),
+      REDIS_KEY_PREFIX: optionalString(),
+      FLEET_LEASE_MS: intVar(5_000, 100, 600_000),
+      FLEET_STATE_TTL_MS: intVar(3_600_000, 1_000, 604_800_000),
+      FEED_STREAM_MAX_LENGTH: intVar(10_000, 10, 10_000_000),
+      FEED_STREAM_MAX_AGE_MS: intVar(86_400_000, 1_000, 2_592_000_000),
       SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
       SHUTDOWN_DELAY_MS: intVar(0, 0, 600_000),
       LOG_LEVEL: logLevelVar,
@@ -265,6 +285,13 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     },
     allowedOrigins: e.ALLOWED_ORIGINS,
     redisUrl: e.REDIS_URL,
+    fleet: {
+      keyPrefix: e.REDIS_KEY_PREFIX ?? 'segment-jobs-gateway',
+      leaseMs: e.FLEET_LEASE_MS,
+      stateTtlMs: e.FLEET_STATE_TTL_MS,
+      streamMaxLength: e.FEED_STREAM_MAX_LENGTH,
+      streamMaxAgeMs: e.FEED_STREAM_MAX_AGE_MS,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     logLevel: e.LOG_LEVEL,

@@ -8,7 +8,7 @@ import { useItemErrors } from '../schema/item-errors.ts';
 import { createTenantResolver, type TenantResolver } from '../tenants/index.ts';
 import { createUpstreamClient } from '../upstream/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
-import { createWatcher, type Watcher } from '../watcher/index.ts';
+import { createFleet, createWatcher, type Fleet, type Watcher } from '../watcher/index.ts';
 import { type App, buildApp, type StartedApp } from './app.ts';
 
 export interface GatewayOptions {
@@ -27,6 +27,8 @@ export interface Gateway {
   readonly upstream: UpstreamClient;
   readonly watcher: Watcher;
   readonly bus: JobEventBus;
+  /** Set with `REDIS_URL`: the replicas' shared pollers. */
+  readonly fleet: Fleet | undefined;
   start(port?: number, host?: string): Promise<StartedApp>;
   /**
    * Stops the app (sockets, in-flight requests), then the watcher, the bus and the client.
@@ -50,9 +52,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     redisUrl: config.redisUrl,
     logger: logger.child({ component: 'bus' }),
   });
+  const fleet =
+    config.redisUrl === undefined
+      ? undefined
+      : createFleet({
+          redisUrl: config.redisUrl,
+          keyPrefix: config.fleet.keyPrefix,
+          leaseMs: config.fleet.leaseMs,
+          stateTtlMs: config.fleet.stateTtlMs,
+          logger: logger.child({ component: 'fleet' }),
+        });
   const watcher = createWatcher({
     upstream,
     bus,
+    fleet,
     pollIntervalMs: config.subscriptions.pollIntervalMs,
     bulkGetMaxIds: config.upstream.bulkGetMaxIds,
     logger: logger.child({ component: 'watcher' }),
@@ -64,11 +77,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     upstream,
     watcher,
     bus,
+    fleet,
     start: (port, host) => app.start(port, host),
     stop() {
       stopping ??= (async () => {
         await app.stop();
         await watcher.close();
+        await fleet?.close();
         await bus.close();
         await upstream.close();
       })();

@@ -11,6 +11,7 @@ import {
 import type { UpstreamClient } from '../upstream/types.ts';
 import { createEventQueue } from './event-queue.ts';
 import { createFeedSubscriber } from './feed-subscriber.ts';
+import type { Fleet } from './fleet.ts';
 import { createJobsSubscriber } from './job-subscriber.ts';
 import {
   createTenantPoller,
@@ -41,6 +42,11 @@ export interface WatcherOptions {
   now?: (() => number) | undefined;
   /** @default a logger that discards everything */
   logger?: WatcherLogger | undefined;
+  /**
+   * Replicas sharing one poller per tenant through Redis (see `fleet.ts`). Without it every
+   * replica polls for its own subscribers. @default undefined
+   */
+  fleet?: Fleet | undefined;
 }
 
 export interface WatchJobsOptions {
@@ -127,6 +133,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
       bus: options.bus,
       settings,
       logger,
+      fleet: options.fleet,
       onIdle: () => {
         if (pollers.get(tenant.key) === poller) pollers.delete(tenant.key);
       },

@@ -1,8 +1,13 @@
 // One tenant's watcher: puts together its watch set, poll loop, initial fetches, feed poll and
 // the last state seen of each job. It reaches the upstream only with its own tenant, publishes
 // every change on that tenant's topics, and never lets a poll failure escape.
-import type { SegmentJobModel, SegmentJobStatus, Tenant } from '../domain/index.ts';
-import { isFinal } from '../domain/index.ts';
+import {
+  canTransition,
+  isFinal,
+  type SegmentJobModel,
+  type SegmentJobStatus,
+  type Tenant,
+} from '../domain/index.ts';
 import {
   type JobEventBus,
   type JobStatusEvent,
@@ -19,6 +24,7 @@ import {
 import type { BulkGetResult, UpstreamClient } from '../upstream/types.ts';
 import { createFeedPoller, type FeedPoller } from './feed-poller.ts';
 import type { FeedSubscriber } from './feed-subscriber.ts';
+import type { Fleet, FleetMember, FleetRole, FleetWatch } from './fleet.ts';
 import { createInitialFetcher } from './initial-fetch.ts';
 import {
   isFeedUpdate,
@@ -65,6 +71,8 @@ export interface TenantWatchStats {
   isPolling: boolean;
   /** Consecutive failed polls (0 when the last one succeeded). */
   failures: number;
+  /** With a fleet: whether this replica polls the tenant for every replica, for none, or alone. */
+  role?: FleetRole | undefined;
 }
 
 export interface TenantPoller {
@@ -90,6 +98,8 @@ export interface TenantPollerOptions {
   logger: WatcherLogger;
   /** Called once when nobody subscribes any more; the poller is then disposed. */
   onIdle: () => void;
+  /** Replicas sharing one poller per tenant; without it this replica polls for itself. */
+  fleet?: Fleet | undefined;
 }
 
 /** The last state seen of one job, with the initial event every new subscriber shares. */
@@ -103,8 +113,18 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   const key = tenant.key;
   const known = new Map<string, KnownJob>();
   const controller = new AbortController();
-  let feed: { poller: FeedPoller; stopListening: () => void } | undefined;
+  /** The feed's poll, while it is polled here or for another replica. */
+  let feedPoller: FeedPoller | undefined;
+  /** The feed topic's listener, while local feed subscribers exist (always, with a fleet). */
+  let stopFeedListening: (() => void) | undefined;
   let isDisposed = false;
+  /** With a fleet: ids other replicas watch, as read at the holder's last tick. */
+  let remoteIds = new Set<string>();
+  /** The role this tick started with; a holder's results are dropped once it is fenced off. */
+  let tickRole: FleetRole = 'standalone';
+  let needsStateLoad = false;
+  const unsaved = new Map<string, JobState>();
+  const forgotten = new Set<string>();
 
   const logContext = (): Record<string, unknown> => ({
     orgId: tenant.orgId,
@@ -144,13 +164,32 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   const watches = createWatchSet({
     listenJob: (id) =>
       listen(jobTopic(key, id), (event) => {
+        adopt(event);
         const watch = watches.get(event.jobId);
         if (watch === undefined) return;
         for (const subscriber of [...watch.subscribers]) subscriber.receive(event);
       }),
   });
 
+  /**
+   * With a fleet, what the bus says is news to the last state seen here: another replica (the
+   * lease holder, or one nudged by a create or cancel) observed it. A holder then compares its
+   * next poll against it, so a nudge through any replica reaches the holder's state.
+   */
+  const adopt = (event: JobStatusEvent): void => {
+    if (member === undefined) return;
+    const previous = known.get(event.jobId);
+    if (previous !== undefined && !canTransition(previous.job.status, event.status)) return;
+    if (previous === undefined && !watches.has(event.jobId) && feedPoller === undefined) return;
+    remember({
+      job: event.job,
+      observedAt: event.observedAt,
+      isFeedSeen: previous?.isFeedSeen ?? false,
+    });
+  };
+
   const onFeedEvent = (event: JobStatusEvent): void => {
+    adopt(event);
     for (const subscriber of watches.feedSubscribers()) subscriber.receive(event);
   };
 
@@ -162,13 +201,18 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
 
   // ---- last state seen ----
 
+  const forget = (id: string): void => {
+    known.delete(id);
+    if (tickRole === 'holder') forgotten.add(id);
+  };
+
   const remember = (state: KnownJob): void => {
     known.delete(state.job.id);
     known.set(state.job.id, state);
-    if (feed === undefined || known.size <= settings.feedMemory) return;
+    if (feedPoller === undefined || known.size <= settings.feedMemory) return;
     for (const id of known.keys()) {
       if (known.size <= settings.feedMemory) break;
-      if (!watches.has(id)) known.delete(id);
+      if (!watches.has(id) && !remoteIds.has(id)) forget(id);
     }
   };
 
@@ -200,14 +244,20 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   };
 
   /** Diffs one job against the last state seen and publishes a change. */
-  const observe = (job: SegmentJobModel, observedAt: number, source: ObservationSource): void => {
+  const observe = (
+    job: SegmentJobModel,
+    observedAt: number,
+    source: ObservationSource,
+    announcesFirstSight = false,
+  ): void => {
     const observation = observeJob({
       previous: known.get(job.id),
       job,
       observedAt,
       source,
-      isFeedActive: feed !== undefined,
-      isWatched: watches.has(job.id),
+      isFeedActive: feedPoller !== undefined,
+      isWatched: watches.has(job.id) || remoteIds.has(job.id),
+      announcesFirstSight,
     });
     if (observation.kind === 'ignored') return;
     if (observation.kind === 'stale') {
@@ -219,6 +269,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     }
     const state: KnownJob = observation.next;
     remember(state);
+    // What the holder publishes is what a failover compares against: kept in Redis.
+    if (observation.publish !== 'none' && member?.role() === 'holder') {
+      unsaved.set(state.job.id, observation.next);
+      forgotten.delete(state.job.id);
+    }
     // New subscribers start from this status; those already served receive the change.
     deliverInitial(state);
     publish(eventOf(state, observation.previousStatus, false), observation.publish);
@@ -241,7 +296,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     for (const subscriber of [...watch.subscribers]) subscriber.fail(error);
   };
 
-  const applyBulkResult = (ids: readonly string[], result: BulkGetResult): void => {
+  const applyBulkResult = (
+    ids: readonly string[],
+    result: BulkGetResult,
+    announcesFirstSight = false,
+  ): void => {
     const observedAt = settings.now();
     for (const id of ids) {
       const entry = result.get(id);
@@ -254,7 +313,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
           { ...logContext(), jobId: id, err: describeError(entry) },
           'the upstream could not return this job; keeping its last known state',
         );
-      } else observe(entry, observedAt, 'poll');
+      } else observe(entry, observedAt, 'poll', announcesFirstSight);
     }
   };
 
@@ -271,7 +330,9 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     return ids;
   };
 
-  const hasWork = (): boolean => feed !== undefined || pollableIds().length > 0;
+  // With a fleet the loop keeps ticking: as holder it polls what other replicas watch.
+  const hasWork = (): boolean =>
+    member !== undefined || feedPoller !== undefined || pollableIds().length > 0;
 
   const dispose = (): void => {
     if (isDisposed) return;
@@ -280,8 +341,9 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     initial.close();
     controller.abort();
     watches.clear();
-    feed?.poller.cancel();
-    feed?.stopListening();
+    feedPoller?.cancel();
+    stopFeedListening?.();
+    void member?.leave();
     options.onIdle();
   };
 
@@ -304,14 +366,97 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
 
   // ---- polling ----
 
+  const newFeedPoller = (isBaselined: boolean): FeedPoller =>
+    createFeedPoller({
+      upstream,
+      pageSize: settings.feedPageSize,
+      maxPages: settings.feedMaxPages,
+      signal: controller.signal,
+      now: settings.now,
+      isBaselined,
+      isUpdate: (job) => isFeedUpdate(known.get(job.id), job),
+      observe: (job, observedAt, isBaseline) => {
+        if (isFenced()) return;
+        observe(job, observedAt, isBaseline ? 'baseline' : 'feed', tickRole === 'holder');
+      },
+    });
+
+  const setFeedPoller = (next: FeedPoller | undefined): void => {
+    feedPoller?.cancel();
+    feedPoller = next;
+    if (next === undefined) {
+      for (const id of known.keys()) if (!watches.has(id) && !remoteIds.has(id)) known.delete(id);
+    }
+  };
+
+  /** A holder that could not renew its lease in time publishes nothing more. */
+  const isFenced = (): boolean =>
+    isDisposed || (tickRole === 'holder' && member?.role() !== 'holder');
+
+  /** After taking the lease: start from what the last holder published, not from nothing. */
+  const loadPublishedStates = async (fleetMember: FleetMember, wantsFeed: boolean) => {
+    const stored = await fleetMember.loadStates();
+    needsStateLoad = false;
+    let hasFeedStates = false;
+    for (const [id, state] of stored) {
+      hasFeedStates ||= state.isFeedSeen;
+      const previous = known.get(id);
+      if (previous === undefined || canTransition(previous.job.status, state.job.status)) {
+        remember({ ...state, isFeedSeen: state.isFeedSeen || (previous?.isFeedSeen ?? false) });
+      }
+    }
+    // The feed carries on from the states the last holder listed: no new baseline to absorb
+    // the changes made while nobody polled.
+    if (wantsFeed && hasFeedStates && feedPoller?.isBaselined !== true) {
+      setFeedPoller(newFeedPoller(true));
+    }
+  };
+
   const poll = async (): Promise<void> => {
+    tickRole = member?.role() ?? 'standalone';
+    if (tickRole === 'follower') return;
+    let remote: FleetWatch | undefined;
+    if (tickRole === 'holder' && member !== undefined) {
+      try {
+        remote = await member.readWatch();
+        if (needsStateLoad) await loadPublishedStates(member, remote.hasFeed || watches.hasFeed);
+      } catch {
+        // Redis failed under the holder: poll for local subscribers only, like a lone replica.
+        tickRole = 'standalone';
+      }
+      if (isFenced()) return;
+    }
+    remoteIds = remote?.ids ?? new Set();
+    lastRemoteHasFeed = remote?.hasFeed === true;
+    const wantsFeed = watches.hasFeed || remote?.hasFeed === true;
+    if (wantsFeed && feedPoller === undefined) setFeedPoller(newFeedPoller(false));
+    if (!wantsFeed && feedPoller !== undefined) setFeedPoller(undefined);
+    if (feedPoller === undefined && tickRole === 'holder') {
+      for (const id of known.keys()) if (!watches.has(id) && !remoteIds.has(id)) forget(id);
+    }
     const ids = pollableIds();
-    const listed = feed === undefined ? new Set<string>() : await feed.poller.poll(tenant);
-    // A job the list just returned is as fresh as a bulk-get would make it.
-    const remaining = ids.filter((id) => !listed.has(id) && watches.has(id));
-    if (remaining.length > 0 && !isDisposed) {
-      const result = await upstream.bulkGetJobs(tenant, remaining, { signal: controller.signal });
-      if (!isDisposed) applyBulkResult(remaining, result);
+    for (const id of remoteIds) {
+      const state = known.get(id);
+      if (!watches.has(id) && (state === undefined || !isFinal(state.job.status))) ids.push(id);
+    }
+    try {
+      const listed = feedPoller === undefined ? new Set<string>() : await feedPoller.poll(tenant);
+      // A job the list just returned is as fresh as a bulk-get would make it.
+      const remaining = ids.filter(
+        (id) => !listed.has(id) && (watches.has(id) || remoteIds.has(id)),
+      );
+      if (remaining.length > 0 && !isFenced()) {
+        const result = await upstream.bulkGetJobs(tenant, remaining, {
+          signal: controller.signal,
+        });
+        if (!isFenced()) applyBulkResult(remaining, result, tickRole === 'holder');
+      }
+    } finally {
+      if (member !== undefined && (unsaved.size > 0 || forgotten.size > 0)) {
+        member.saveStates([...unsaved.values()], [...forgotten]);
+      }
+      unsaved.clear();
+      forgotten.clear();
     }
   };
 
@@ -360,6 +505,19 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     },
   });
 
+  const member: FleetMember | undefined = options.fleet?.join(key, {
+    localWatch: () => ({ ids: pollableIds(), hasFeed: watches.hasFeed }),
+    onAcquired: () => {
+      needsStateLoad = true;
+      // A new holder looks at once: after a failover, what changed meanwhile is published now.
+      loop.now();
+    },
+  });
+  let lastRemoteHasFeed = false;
+  const remoteHasFeed = (): boolean => lastRemoteHasFeed;
+  // With a fleet, nudges and observations of other replicas arrive on the feed topic.
+  if (member !== undefined) stopFeedListening = listen(tenantFeedTopic(key), onFeedEvent);
+
   return {
     key,
     setTenant(next) {
@@ -372,6 +530,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
       }
       // Every reference first, so an already-final job cannot empty the set mid-way.
       watches.add(subscriber, ids);
+      member?.touch();
       for (const id of ids) {
         const state = known.get(id);
         if (watches.get(id)?.isObserved === true && state !== undefined) {
@@ -384,7 +543,10 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     },
     releaseJob(subscriber, id) {
       if (!watches.get(id)?.subscribers.has(subscriber)) return;
-      if (watches.release(subscriber, id) && feed === undefined) known.delete(id);
+      if (watches.release(subscriber, id) && feedPoller === undefined && !remoteIds.has(id)) {
+        known.delete(id);
+      }
+      member?.touch();
       stopIfIdle();
     },
     addFeed(subscriber) {
@@ -392,30 +554,26 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         subscriber.close();
         return;
       }
-      if (!watches.addFeed(subscriber) || feed !== undefined) return;
-      feed = {
-        poller: createFeedPoller({
-          upstream,
-          pageSize: settings.feedPageSize,
-          maxPages: settings.feedMaxPages,
-          signal: controller.signal,
-          now: settings.now,
-          isUpdate: (job) => isFeedUpdate(known.get(job.id), job),
-          observe: (job, observedAt, isBaseline) =>
-            observe(job, observedAt, isBaseline ? 'baseline' : 'feed'),
-        }),
-        stopListening: listen(tenantFeedTopic(key), onFeedEvent),
-      };
+      if (!watches.addFeed(subscriber)) return;
+      member?.touch();
+      stopFeedListening ??= listen(tenantFeedTopic(key), onFeedEvent);
+      if (feedPoller !== undefined) return;
+      setFeedPoller(newFeedPoller(false));
       // The baseline now, so changes right after subscribing are not absorbed into it.
       loop.now();
     },
     releaseFeed(subscriber) {
       if (!watches.feedSubscribers().includes(subscriber)) return;
-      if (watches.releaseFeed(subscriber) && feed !== undefined) {
-        feed.poller.cancel();
-        feed.stopListening();
-        feed = undefined;
-        for (const id of known.keys()) if (!watches.has(id)) known.delete(id);
+      if (watches.releaseFeed(subscriber)) {
+        member?.touch();
+        if (member === undefined) {
+          stopFeedListening?.();
+          stopFeedListening = undefined;
+        }
+        // A holder keeps the feed while another replica registers feed subscribers.
+        if (feedPoller !== undefined && !(tickRole === 'holder' && remoteHasFeed())) {
+          setFeedPoller(undefined);
+        }
       }
       stopIfIdle();
     },
@@ -425,7 +583,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         if (job.id === jobId) observe(job, settings.now(), 'nudge');
         return;
       }
-      if (watches.has(jobId) || feed !== undefined) loop.now();
+      if (watches.has(jobId) || feedPoller !== undefined) loop.now();
     },
     stats() {
       const polledIds = pollableIds().length;
@@ -437,6 +595,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         feedSubscribers: watches.feedSubscribers().length,
         isPolling: loop.isActive,
         failures: loop.failures,
+        ...(member === undefined ? {} : { role: member.role() }),
       };
     },
     close() {

@@ -194,7 +194,7 @@ describe.skipIf(redisUrl === undefined)(
         client.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] }),
       );
       await Promise.all(streams.map((stream) => stream.next('the initial event')));
-      // Both replicas poll the job, so either may see a change first.
+      // One replica holds the lease and polls the job for both; each delivers from the bus.
       const key = tenantKeyOf(replicaB, TENANT);
       for (const replica of [replicaA, replicaB]) {
         expect(replica.gateway.watcher.stats()[key]?.watchedIds).toBe(1);
