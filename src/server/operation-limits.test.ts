@@ -10,7 +10,8 @@ const schema = buildSchema(`
   }
   type JobConnection { edges: [JobEdge!]! totalCount: Int! }
   type JobEdge { node: Job! }
-  type Job { id: ID! status: String! parent: Job tags: [String!]! }
+  type Job { id: ID! status: String! parent: Job tags: [String!]! history(last: Int = 20): [Point!] }
+  type Point { a: Int b: Int c: Int }
 `);
 
 const limits: OperationLimits = { maxDepth: 4, maxAliases: 3, maxDirectives: 2, maxCost: 500 };
@@ -26,6 +27,25 @@ function codesOf(query: string): unknown[] {
 }
 
 describe('operation limits', () => {
+  it.each([
+    ['a last of 10', '{ job(id: 1) { history(last: 10) { a b c } } }', 0],
+    ['a last of 200', '{ job(id: 1) { history(last: 200) { a b c } } }', 1],
+    [
+      'the default last (20) under 5 jobs',
+      '{ jobs(first: 5) { edges { node { history { a b } } } } }',
+      0,
+    ],
+    [
+      'the default last (20) under 20 jobs',
+      '{ jobs(first: 20) { edges { node { history { a b } } } } }',
+      1,
+    ],
+  ])('counts a `last` page size like `first`: %s', (_name, query, errorCount) => {
+    expect(errorsOf(query).filter((message) => message.startsWith('Query cost'))).toHaveLength(
+      errorCount,
+    );
+  });
+
   it.each([
     ['depth within the limit', '{ job(id: 1) { parent { parent { id } } } }', []],
     [
