@@ -2,8 +2,15 @@
 // auth mode so a caller sees what to fill in.
 import type { GatewayConfig } from '../config/index.ts';
 
-/** The operation GraphiQL shows first: the newest jobs with their status and counts. */
-export const GRAPHIQL_DEFAULT_QUERY = `# Segment jobs of your org and sandbox, newest first.
+/** A demo definition with a fixed id ("Gold and platinum members"), for the history example. */
+export const GRAPHIQL_EXAMPLE_SEGMENT_ID = '7586678f-bc17-4a9b-a01d-f7849519158b';
+
+/**
+ * The operation GraphiQL shows first: the newest jobs with their segments' names and counts, and
+ * below it, commented out, a segment's history (uncomment it, or paste it into a new tab).
+ */
+export const GRAPHIQL_DEFAULT_QUERY = `# Segment jobs of your org and sandbox, newest first, with the name of every
+# segment they evaluated and its counts (one definitions bulk-get for the whole page).
 # Try: status: SUCCEEDED, segmentId: "...", sort: { field: UPDATE_TIME, direction: DESC },
 # or pass pageInfo.endCursor as after to get the next page.
 query RecentSegmentJobs {
@@ -17,15 +24,39 @@ query RecentSegmentJobs {
         allSegments
         creationTime
         updateTime
-        segments { id }
+        segments { id name }
         metrics {
           totalProfiles
-          segments { segmentId qualified realized exited }
+          segments {
+            segment { id name }
+            qualified
+            realized
+            exited
+          }
         }
       }
     }
   }
 }
+
+# A second example: how an audience changed over its last runs, newest last.
+# Uncomment it (or paste it into a new tab) and run AudienceHistory. The id is a demo
+# definition of the embedded service; list others with segments(first: 20, name: "...").
+#
+# query AudienceHistory {
+#   segment(id: "${GRAPHIQL_EXAMPLE_SEGMENT_ID}") {
+#     name
+#     description
+#     history(last: 10) {
+#       jobId
+#       runTime
+#       qualified
+#       realized
+#       exited
+#       byNamespace { namespace count }
+#     }
+#   }
+# }
 `;
 
 /** A header template for the auth mode: none when nothing is needed. */
