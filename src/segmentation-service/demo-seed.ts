@@ -1,7 +1,6 @@
-// Seeds the demo tenant (org DEMO@AdobeOrg, sandbox prod) when it is empty: generated profiles,
-// definitions with fixed ids and ten days of finished jobs, each evaluated for real over the
-// profiles as they were that day. It writes through the store only and never touches a tenant
-// that already has data.
+// Seeds the demo tenant (org DEMO@AdobeOrg, sandbox prod) when it is empty: profiles, definitions
+// with fixed ids and ten days of jobs, each evaluated for real over that day's profiles. It
+// writes through the store only and never touches a tenant that already has data.
 import { randomUUID } from 'node:crypto';
 import { DEMO_TENANT } from '../config/index.ts';
 import { createDefinitionDocument, type DefinitionDocument } from './definition-document.ts';

@@ -1,5 +1,7 @@
-// The demo tenant's past runs: enough of them per definition, counts that move, and metrics that
-// agree with a recount by hand of the profiles of each run's day and with the stored profiles.
+// The demo tenant's past runs: enough of them per definition, counts that move, metrics that
+// agree with a recount by hand of each run's profiles and of the stored ones, and times taken
+// from the seed's clock, the same in any data directory.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,13 +9,27 @@ import { DEMO_TENANT } from '../../src/config/index.ts';
 import { DEMO_DEFINITIONS } from '../../src/segmentation-service/demo-definitions.ts';
 import { createDemoHistory } from '../../src/segmentation-service/demo-history.ts';
 import type { DemoProfile } from '../../src/segmentation-service/demo-profiles.ts';
-import { planDemoRuns } from '../../src/segmentation-service/demo-seed.ts';
-import { DATABASE_FILE } from '../../src/segmentation-service/store.ts';
+import {
+  DEMO_SCOPE,
+  planDemoRuns,
+  seedDemoTenant,
+} from '../../src/segmentation-service/demo-seed.ts';
+import type { JobDocument } from '../../src/segmentation-service/job-document.ts';
+import { compilePql } from '../../src/segmentation-service/pql/index.ts';
+import { silentLogger } from '../../src/segmentation-service/service-logger.ts';
+import { createStore, DATABASE_FILE } from '../../src/segmentation-service/store.ts';
 import { membershipChanges, recount } from './demo-recount.ts';
-import { createClient, type JobView, type RunningService, startService } from './helpers.ts';
+import {
+  createClient,
+  type JobView,
+  type RunningService,
+  startService,
+  tempDataDir,
+} from './helpers.ts';
 
 const demo = { orgId: DEMO_TENANT.orgId, sandboxName: DEMO_TENANT.sandboxName };
 const PROFILES = 300;
+const DAY_MS = 86_400_000;
 
 interface Point {
   jobId: string;
@@ -129,5 +145,71 @@ describe('demo history', () => {
         recount(definition.name, stored).size,
       );
     }
+  });
+});
+
+describe('seeding with an injected clock', () => {
+  const nowMs = Date.UTC(2024, 0, 15, 12);
+  const dirs = [tempDataDir(), tempDataDir(), tempDataDir()];
+
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function seedInto(dataDir: string): Promise<JobDocument[]> {
+    const store = createStore({ dataDir });
+    try {
+      expect(
+        await seedDemoTenant({
+          store,
+          compile: compilePql,
+          profileCount: 80,
+          logger: silentLogger,
+          now: () => nowMs,
+        }),
+      ).toBe(true);
+      const { jobs: seeded } = store.listJobs(DEMO_SCOPE, {
+        start: 0,
+        limit: 100,
+        sort: { field: 'creationTime', direction: 'asc' },
+        properties: [],
+      });
+      for (const definition of store.allDefinitions(DEMO_SCOPE)) {
+        expect(definition.creationTime).toBeGreaterThan(nowMs - 11 * DAY_MS);
+        const firstRun = seeded.find(
+          (job) => job.metrics.segmentedProfileCounter?.[definition.id] !== undefined,
+        );
+        expect(definition.creationTime).toBeLessThan(firstRun?.creationTime ?? 0);
+      }
+      return seeded;
+    } finally {
+      store.close();
+    }
+  }
+
+  it('stamps every time from the clock, one scheduled run a day, the newest before now', async () => {
+    const seeded = await seedInto(dirs[0] as string);
+    for (const job of seeded) {
+      expect(job.creationTime).toBeGreaterThan(nowMs - 10 * DAY_MS);
+      expect(job.updateTime).toBeLessThan(nowMs);
+      expect(job.metrics.totalTime.endTimeInMs).toBe(job.updateTime);
+    }
+    const scheduled = seeded.filter((job) => job.source === 'scheduler');
+    expect(scheduled.map((job) => Math.round((nowMs - job.creationTime) / DAY_MS))).toEqual([
+      9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+    ]);
+  });
+
+  it('gives the same runs and counts in another data directory with the same clock', async () => {
+    const first = await seedInto(dirs[1] as string);
+    const second = await seedInto(dirs[2] as string);
+    const shape = (job: JobDocument) => ({
+      creationTime: job.creationTime,
+      updateTime: job.updateTime,
+      source: job.source,
+      segments: job.segments.map((segment) => segment.segmentId),
+      metrics: job.metrics,
+    });
+    expect(second.map(shape)).toEqual(first.map(shape));
   });
 });
