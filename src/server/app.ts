@@ -7,6 +7,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
+import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { schema } from '../schema/index.ts';
 import { createSubscriptionQuota, type SubscriptionQuota } from '../services/subscription-quota.ts';
 import type { TenantResolver } from '../tenants/index.ts';
@@ -26,6 +27,7 @@ import {
   sendJson,
 } from './health.ts';
 import { useOperationLog } from './operation-log.ts';
+import { useOperationTelemetry } from './operation-telemetry.ts';
 import {
   createRequestContext,
   type InitialContext,
@@ -61,6 +63,8 @@ export interface BuildAppOptions {
   onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
   /** Extra yoga plugins (e.g. for subscriptions), after the gateway's own. */
   plugins?: Plugin<RequestContext>[] | undefined;
+  /** Where operations, subscriptions, WebSocket closes and push lag are counted. */
+  metrics?: GatewayMetrics | undefined;
 }
 
 export interface StartedApp {
@@ -86,6 +90,8 @@ export interface App {
   readonly webSocket: WebSocketTransport;
   /** Subscription events executed vs. answered from another subscriber's result. */
   readonly sharedExecution: SharedExecutionStats;
+  /** SSE responses open right now. */
+  sseStreamCount(): number;
   /** Open subscriptions per tenant, over WebSocket and SSE (read-only: for stats and tests). */
   readonly subscriptionQuota: Pick<SubscriptionQuota, 'count' | 'total'>;
   // biome-ignore lint/suspicious/noExplicitAny: the yoga instance is shared with transports that do not know the context types
@@ -104,6 +110,16 @@ function yogaLogger(logger: Logger): YogaLogger {
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
+/** A job status event from the watcher: it carries when it was observed. */
+function isJobEvent(event: unknown): event is { observedAt: number } {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    'observedAt' in event &&
+    typeof event.observedAt === 'number'
+  );
+}
+
 function refuse(response: ServerResponse, refusal: BodyRefusal): void {
   // The rest of the body is not read: close the connection rather than reuse it.
   response.setHeader('connection', 'close');
@@ -114,7 +130,7 @@ function refuse(response: ServerResponse, refusal: BodyRefusal): void {
 
 /** Builds the gateway's HTTP app; nothing listens until `start()`. */
 export function buildApp(options: BuildAppOptions): App {
-  const { config, upstream, tenants, logger, watcher } = options;
+  const { config, upstream, tenants, logger, watcher, metrics } = options;
   const limitBytes = config.graphql.maxBodyBytes;
   const sharedExecution: SharedExecutionStats = { executions: 0, shared: 0 };
   const subscriptionQuota = createSubscriptionQuota(config.subscriptions.maxPerTenant);
@@ -154,18 +170,27 @@ export function buildApp(options: BuildAppOptions): App {
     plugins: [
       useCsrfPrevention(),
       useGraphqlLimits(config.graphql),
+      useOperationTelemetry(metrics),
       useOperationLog(logger),
       useSharedSubscriptionExecution({
         // Subscribers share an event's result only within one tenant.
         shareKey: (args) => (args.contextValue as RequestContext).requestState.tenant?.key,
         stats: sharedExecution,
         directSinks,
+        onDelivered:
+          metrics === undefined
+            ? undefined
+            : (event) => {
+                const observedAt = isJobEvent(event) ? event.observedAt : undefined;
+                if (observedAt !== undefined) metrics.recordPushLag(Date.now() - observedAt);
+              },
       }),
       ...(options.plugins ?? []),
     ],
   });
 
   const sockets = new Map<Socket, { inFlight: number }>();
+  let sseStreams = 0;
   const stopCallbacks: (() => Promise<void> | void)[] = [];
   let isStopping = false;
 
@@ -174,7 +199,7 @@ export function buildApp(options: BuildAppOptions): App {
     if (path === HEALTH_PATH) return answerHealth(response);
     if (path === READY_PATH) {
       if (isStopping) return answerStopping(response);
-      return answerReady(response, upstream, config.upstream.timeoutMs);
+      return answerReady(response, upstream, config.upstream.timeoutMs, watcher.redisStatus());
     }
     if (request.method === 'POST') {
       const size = checkDeclaredSize(request, limitBytes);
@@ -188,6 +213,10 @@ export function buildApp(options: BuildAppOptions): App {
     }
     // A subscriber over SSE that stops reading is bounded like a WebSocket one (see sse-guard.ts).
     if (request.headers.accept?.includes('text/event-stream') === true) {
+      sseStreams += 1;
+      response.once('close', () => {
+        sseStreams -= 1;
+      });
       guardSseResponse(response, {
         keepAliveMs: config.subscriptions.sseKeepAliveMs,
         writeDeadlineMs: config.subscriptions.sseWriteDeadlineMs,
@@ -229,6 +258,7 @@ export function buildApp(options: BuildAppOptions): App {
       tenants.fromConnectionParams(params);
     },
     onWarning: (message, details) => wsLogger.warn(details, message),
+    onClosed: metrics === undefined ? undefined : (code) => metrics.recordWebSocketClose(code),
   });
   stopCallbacks.push(() => webSocket.close());
 
@@ -238,6 +268,7 @@ export function buildApp(options: BuildAppOptions): App {
     webSocket,
     sharedExecution,
     subscriptionQuota,
+    sseStreamCount: () => sseStreams,
     onStop(callback) {
       stopCallbacks.push(callback);
     },

@@ -24,16 +24,23 @@ export function answerHealth(response: ServerResponse): void {
 
 /**
  * 200 `{status: "ready"}` when `upstream.ping()` succeeds within `timeoutMs`; otherwise 503 with
- * `{status: "unavailable", reason, code}` saying why.
+ * `{status: "unavailable", reason, code}` saying why. With Redis configured, `redis` says
+ * `connected` or `degraded`: without Redis each replica polls for its own subscribers, so
+ * the gateway still serves and stays ready.
  */
 export async function answerReady(
   response: ServerResponse,
   upstream: Pick<UpstreamClient, 'ping'>,
   timeoutMs: number,
+  redis?: 'connected' | 'degraded' | undefined,
 ): Promise<void> {
   try {
     await upstream.ping({ signal: AbortSignal.timeout(timeoutMs) });
-    sendJson(response, 200, { status: 'ready', upstream: 'reachable' });
+    sendJson(response, 200, {
+      status: 'ready',
+      upstream: 'reachable',
+      ...(redis === undefined ? {} : { redis }),
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'the upstream did not answer';
     const code =

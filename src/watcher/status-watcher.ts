@@ -89,6 +89,11 @@ export interface Watcher {
   nudge(tenant: Tenant, jobId: string, job?: SegmentJobModel): void;
   /** Per tenant key: what is watched and by how many. */
   stats(): Record<string, TenantWatchStats>;
+  /**
+   * With a fleet: 'connected', or 'degraded' while Redis is unreachable (each replica then polls
+   * for its own subscribers). Undefined without a fleet.
+   */
+  redisStatus(): 'connected' | 'degraded' | undefined;
   /** Stops every timer and ends every stream. */
   close(): Promise<void>;
 }
@@ -196,6 +201,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
       options.bus.publish(jobTopic(tenant.key, jobId), event);
       options.bus.publish(tenantFeedTopic(tenant.key), event);
     },
+    redisStatus: () => options.fleet?.status(),
     stats() {
       const result: Record<string, TenantWatchStats> = {};
       for (const [key, poller] of pollers) result[key] = poller.stats();
