@@ -69,6 +69,8 @@ describe.skipIf(redisUrl === undefined)(
               REDIS_KEY_PREFIX: prefix,
               FLEET_LEASE_MS: String(LEASE_MS),
               UPSTREAM_BREAKER_THRESHOLD: '1000',
+              // Three processes on one machine: no fixed side port (metrics) may collide.
+              METRICS_PORT: '0',
             },
           }),
         ),
