@@ -40,13 +40,16 @@ afterAll(async () => {
   await fake.close();
 });
 
-/** Whether the code that called `setTimeout` (the first frame outside this file and the spy) is the poller. */
+/**
+ * Whether the code that called `setTimeout` (the first frame outside this file and the spy) is
+ * the watcher's poll loop, the one owner of its tick timers.
+ */
 function isCalledFromPoller(): boolean {
   const frames = (new Error().stack ?? '').split('\n').slice(1);
   const caller = frames.find(
     (frame) => !frame.includes('watcher-retry-after.test') && !frame.includes('node_modules'),
   );
-  return caller?.includes('tenant-poller') === true;
+  return caller?.includes('src/watcher/poll-loop') === true;
 }
 
 interface VirtualTimer {
