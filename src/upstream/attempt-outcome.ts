@@ -9,6 +9,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from './errors.ts';
+import type { JsonBody } from './sliced-json.ts';
 
 /** How one attempt ended. */
 export type AttemptOutcome =
@@ -35,6 +36,8 @@ export interface HttpResponse {
   headers: IncomingHttpHeaders;
   text: string;
   sentRequestId: string;
+  /** A long 2xx body, parsed in slices before it is read; absent: parse `text` natively. */
+  json?: JsonBody | undefined;
 }
 
 /** Method and path (below the base URL, no query) of a call, for messages and details. */

@@ -22,6 +22,7 @@ import { UpstreamError, UpstreamUnavailableError } from './errors.ts';
 import { type HttpExchange, isAborted } from './http-exchange.ts';
 import { withQuery } from './paths.ts';
 import { decideRetry, isRetryableStatus, parseRetryAfterMs } from './retry-policy.ts';
+import { parseLongBody, SLICED_BODY_MIN_CHARS } from './sliced-json.ts';
 import type { CallOptions, UpstreamCallEvent } from './types.ts';
 
 /** The subset of a pino logger the client uses. */
@@ -145,7 +146,13 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
           hasRenewed,
           isRetryableStatus: isRetryableStatus(outcome.status),
         });
-        if (step === 'read') return spec.read(response);
+        if (step === 'read') {
+          if (response.text.length <= SLICED_BODY_MIN_CHARS) return spec.read(response);
+          // A long body is parsed in slices, so that the loop keeps turning for other tenants.
+          const json = await parseLongBody(response.text, signal);
+          if (isAborted(signal)) throw abortedError(details, isCreate);
+          return spec.read({ ...response, json });
+        }
         if (step === 'renew-token') {
           hasRenewed = true;
           attempt -= 1;

@@ -165,7 +165,7 @@ export function readJson<T>(
 ): T {
   let value: unknown;
   try {
-    value = JSON.parse(response.text);
+    value = bodyValue(response);
   } catch {
     throw new UpstreamUnavailableError(
       `upstream answered ${response.status} to ${details.method} ${details.path} with a body that is not JSON: expected ${expected}, but got ${describeBody(response)}`,
@@ -180,6 +180,14 @@ export function readJson<T>(
     );
   }
   return parsed.value;
+}
+
+// A long body was parsed in slices before the read (call-executor.ts); a short one is parsed here.
+function bodyValue(response: HttpResponse): unknown {
+  const { json } = response;
+  if (json === undefined) return JSON.parse(response.text);
+  if (!json.isJson) throw json.error;
+  return json.value;
 }
 
 /**
