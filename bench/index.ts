@@ -21,7 +21,10 @@ interface Bench {
 const benches: Bench[] = [
   { name: 'PQL evaluation throughput', run: runPqlBench },
   { name: 'Embedded service stalls: longest event-loop stall', run: runEmulatorStallsBench },
-  { name: 'Upstream job page parsing: zod reference vs hand-written', run: runUpstreamParseBench },
+  {
+    name: 'Upstream parsing: zod reference vs hand-written; large bodies native vs sliced',
+    run: runUpstreamParseBench,
+  },
   { name: 'Gateway HTTP throughput and batching', run: runGatewayBench },
   {
     name: 'resolved-size: loop stall and heap per operation over huge job lists and metric maps',

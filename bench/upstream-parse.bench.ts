@@ -1,10 +1,14 @@
 // Reading a 20-job list page as the gateway does, the hand-written reader against the zod
 // reference it replaced: best of several timed runs after a warm-up, both in one process,
-// alternating. Pure CPU; it opens no sockets and writes no files.
+// alternating; then large bodies, native JSON.parse against the sliced parse: the longest
+// event-loop stall and the total time. Pure CPU; it opens no sockets and writes no files.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { parseJobList } from '../src/upstream/response-reading.ts';
+import { parseJsonSliced, SLICED_BODY_MIN_CHARS } from '../src/upstream/sliced-json.ts';
+import { jobListBody, jobWithMetrics } from '../test/support/fake-upstream.ts';
 import * as reference from '../test/upstream/job-document.reference.ts';
 
 const JOBS_PER_PAGE = 20;
@@ -142,6 +146,91 @@ export async function runUpstreamParseBench(): Promise<void> {
   }
   console.log(
     `One ${JOBS_PER_PAGE}-job list page (${Buffer.byteLength(text).toLocaleString('en-US')} bytes), ${PAGES_PER_RUN.toLocaleString('en-US')} pages per run, best of ${TIMED_RUNS} runs after ${WARM_UP_RUNS} warm-up runs`,
+  );
+  console.table(rows);
+  await runLargeBodyBench();
+}
+
+const LARGE_BODY_MB = [1, 4, 13];
+const LARGE_BODY_RUNS = 3;
+
+/** A list page of one job whose metric maps (and segments) are sized to make about `mb` MB. */
+function bigMapsPage(mb: number): string {
+  const page = (segments: number) =>
+    JSON.stringify(
+      jobListBody([jobWithMetrics({ segments, namespaces: 2, mergePolicies: segments })]),
+    );
+  const bytesPerSegment = Buffer.byteLength(page(1_000)) / 1_000;
+  return page(Math.round((mb * 1_000_000) / bytesPerSegment));
+}
+
+/** A list page of as many ordinary jobs (two segments each) as make about `mb` MB. */
+function manyJobsPage(mb: number): string {
+  const jobBytes = JSON.stringify(jobDocument(0)).length;
+  const children = Array.from({ length: Math.round((mb * 1_000_000) / jobBytes) }, (_, index) =>
+    jobDocument(index),
+  );
+  return JSON.stringify({ _page: { totalCount: children.length }, children, _links: {} });
+}
+
+const nextTimer = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** The longest event-loop delay while `parse` runs, and its time from start to value. */
+async function measureParse(
+  parse: (text: string) => Promise<unknown>,
+  text: string,
+): Promise<{ stallMs: number; totalMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  // Not reset() once enabled: the histogram then misses the next stall. Two idle timers instead.
+  await nextTimer();
+  await nextTimer();
+  const start = performance.now();
+  await parse(text);
+  const totalMs = performance.now() - start;
+  // The histogram's own timer records a stall once the loop turns again.
+  await nextTimer();
+  histogram.disable();
+  return { stallMs: histogram.max / 1e6, totalMs };
+}
+
+/** Prints native JSON.parse against the sliced parse for 1, 4 and 13 MB bodies, side by side. */
+async function runLargeBodyBench(): Promise<void> {
+  const native = async (text: string) => JSON.parse(text);
+  const sliced = (text: string) => parseJsonSliced(text);
+  const rows = [];
+  for (const [shape, build] of [
+    ['1 job, big metric maps', bigMapsPage],
+    ['many ordinary jobs', manyJobsPage],
+  ] as const) {
+    for (const mb of LARGE_BODY_MB) {
+      const text = build(mb);
+      if (!isDeepStrictEqual(await sliced(text), JSON.parse(text))) {
+        throw new Error('expected the sliced parse to give what JSON.parse gives');
+      }
+      const worst = { native: 0, sliced: 0 };
+      const best = { native: Number.POSITIVE_INFINITY, sliced: Number.POSITIVE_INFINITY };
+      for (let run = 0; run < LARGE_BODY_RUNS; run++) {
+        for (const [label, parse] of [
+          ['native', native],
+          ['sliced', sliced],
+        ] as const) {
+          const { stallMs, totalMs } = await measureParse(parse, text);
+          worst[label] = Math.max(worst[label], stallMs);
+          best[label] = Math.min(best[label], totalMs);
+        }
+      }
+      rows.push({
+        body: `${shape}, ${(text.length / 1e6).toFixed(1)} MB`,
+        'native: longest stall ms': Math.round(worst.native),
+        'sliced: longest stall ms': Math.round(worst.sliced),
+        'native: total ms': Math.round(best.native),
+        'sliced: total ms': Math.round(best.sliced),
+      });
+    }
+  }
+  console.log(
+    `Large bodies: longest event-loop stall (worst of ${LARGE_BODY_RUNS} runs, monitorEventLoopDelay) and total time (best of ${LARGE_BODY_RUNS}); the client parses bodies over ${SLICED_BODY_MIN_CHARS.toLocaleString('en-US')} characters sliced`,
   );
   console.table(rows);
 }
