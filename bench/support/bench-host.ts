@@ -77,7 +77,12 @@ async function startCeiling(): Promise<{ server: Server; url: string }> {
 
 async function start(spec: HostSpec): Promise<Running> {
   const dataDir = spec.embedded ? mkdtempSync(join(tmpdir(), 'bench-host-')) : undefined;
-  const env = { ...spec.env, ...(dataDir === undefined ? {} : { DATA_DIR: dataDir }) };
+  // Metrics on a free port: several hosts may run at once.
+  const env = {
+    METRICS_PORT: '0',
+    ...spec.env,
+    ...(dataDir === undefined ? {} : { DATA_DIR: dataDir }),
+  };
   let embedded: SegmentationService | undefined;
   let upstreamBaseUrl: string | undefined;
   if (spec.embedded) {

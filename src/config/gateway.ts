@@ -1,5 +1,6 @@
 // Configuration of the gateway, read once from the environment and validated with every
 // problem reported. The only other reader of process.env is the emulator's config.
+import { z } from 'zod';
 import { type EmulatorConfig, loadEmulatorConfig } from './emulator.ts';
 import {
   boolVar,
@@ -170,7 +171,45 @@ export interface GatewayConfig {
    */
   shutdownDelayMs: number;
   logLevel: string;
+  metrics: MetricsSettings;
+  tracing: TracingSettings;
 }
+
+export interface MetricsSettings {
+  /**
+   * Port of the separate `/metrics` listener (0: any free port); undefined when `METRICS_PORT`
+   * is `off`. Never the public port: a scrape sees operational detail clients need not.
+   * @default 9464
+   */
+  port: number | undefined;
+  /** @default '127.0.0.1' */
+  host: string;
+}
+
+export interface TracingSettings {
+  /** OTLP/HTTP collector base URL (`/v1/traces` is added); undefined: tracing off. */
+  otlpEndpoint: string | undefined;
+  /** `service.name` of the spans. @default 'segment-jobs-gateway' */
+  serviceName: string;
+}
+
+/** `METRICS_PORT`: a port, or `off` for no metrics listener. */
+const metricsPortVar = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return 9464;
+    if (raw.trim().toLowerCase() === 'off') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a port from 0 to 65535 or "off", but got "${raw}"`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -232,6 +271,10 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
       SHUTDOWN_DELAY_MS: intVar(0, 0, 600_000),
       LOG_LEVEL: logLevelVar,
+      METRICS_PORT: metricsPortVar,
+      METRICS_HOST: optionalString(),
+      OTEL_EXPORTER_OTLP_ENDPOINT: urlVar(),
+      OTEL_SERVICE_NAME: optionalString(),
     },
     env,
   );
@@ -295,6 +338,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     logLevel: e.LOG_LEVEL,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST ?? '127.0.0.1' },
+    tracing: {
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME ?? 'segment-jobs-gateway',
+    },
   };
 }
 

@@ -3,13 +3,18 @@
 // nothing until `start()` and stops everything it made in `stop()`.
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
+import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.ts';
+import { instrumentBus, instrumentWatcherUpstream } from '../observability/watcher-metrics.ts';
 import { createJobEventBus, type JobEventBus } from '../pubsub/index.ts';
 import { useItemErrors } from '../schema/item-errors.ts';
 import { createTenantResolver, type TenantResolver } from '../tenants/index.ts';
 import { createUpstreamClient } from '../upstream/index.ts';
+import { routeTemplate } from '../upstream/route-template.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import { createFleet, createWatcher, type Fleet, type Watcher } from '../watcher/index.ts';
+import { coalescedEventCount } from '../watcher/job-subscriber.ts';
 import { type App, buildApp, type StartedApp } from './app.ts';
+import { createMetricsServer } from './metrics-server.ts';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -22,14 +27,22 @@ export interface GatewayOptions {
   onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
 }
 
+export interface StartedGateway extends StartedApp {
+  /** The scrape URL on `config.metrics` (its own port); undefined when METRICS_PORT is off. */
+  metricsUrl: string | undefined;
+}
+
 export interface Gateway {
   readonly app: App;
+  /** This gateway's own registry (several gateways in one process do not share series). */
+  readonly metrics: GatewayMetrics;
   readonly upstream: UpstreamClient;
   readonly watcher: Watcher;
   readonly bus: JobEventBus;
   /** Set with `REDIS_URL`: the replicas' shared pollers. */
   readonly fleet: Fleet | undefined;
-  start(port?: number, host?: string): Promise<StartedApp>;
+  /** Starts the app on `port`/`host`, then the metrics listener on `config.metrics`. */
+  start(port?: number, host?: string): Promise<StartedGateway>;
   /**
    * Stops the app (sockets, in-flight requests), then the watcher, the bus and the client.
    * Calling it again returns the same promise.
@@ -39,15 +52,23 @@ export interface Gateway {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, logger } = options;
+  const metrics = createGatewayMetrics();
   const upstream = createUpstreamClient({
     ...config.upstream,
     baseUrl: options.upstreamBaseUrl,
     logger: logger.child({ component: 'upstream' }),
-    onCall: options.onUpstreamCall,
+    onCall: (event) => {
+      metrics.recordUpstreamCall({ ...event, endpoint: routeTemplate(event.path) });
+      options.onUpstreamCall?.(event);
+    },
+    onCircuitOpened: () => metrics.recordCircuitOpened(),
   });
   const tenants =
     options.tenants ??
-    createTenantResolver(config.auth, { logger: logger.child({ component: 'tenants' }) });
+    createTenantResolver(config.auth, {
+      logger: logger.child({ component: 'tenants' }),
+      onTokenRequest: (outcome) => metrics.recordTokenRequest(outcome),
+    });
   const bus = createJobEventBus({
     redisUrl: config.redisUrl,
     logger: logger.child({ component: 'bus' }),
@@ -63,14 +84,33 @@ export function createGateway(options: GatewayOptions): Gateway {
           logger: logger.child({ component: 'fleet' }),
         });
   const watcher = createWatcher({
-    upstream,
-    bus,
+    // The watcher's reads are timed and its publishes counted from outside it.
+    upstream: instrumentWatcherUpstream(upstream, metrics),
+    bus: instrumentBus(bus, metrics),
     fleet,
     pollIntervalMs: config.subscriptions.pollIntervalMs,
     bulkGetMaxIds: config.upstream.bulkGetMaxIds,
     logger: logger.child({ component: 'watcher' }),
   });
-  const app = buildApp({ config, upstream, tenants, logger, watcher, plugins: [useItemErrors()] });
+  const app = buildApp({
+    config,
+    upstream,
+    tenants,
+    logger,
+    watcher,
+    metrics,
+    plugins: [useItemErrors()],
+  });
+  metrics.bind({
+    watcherStats: () => watcher.stats(),
+    openCircuits: () => upstream.openCircuits(),
+    droppedForeignJobs: () => upstream.droppedForeignJobs,
+    connections: () => ({ ws: app.webSocket.socketCount(), sse: app.sseStreamCount() }),
+    webSocketBufferedBytes: () => app.webSocket.bufferedBytes(),
+    sharedExecution: () => app.sharedExecution,
+    coalescedEvents: coalescedEventCount,
+  });
+  const metricsServer = createMetricsServer(metrics);
   let stopping: Promise<void> | undefined;
   return {
     app,
@@ -78,10 +118,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     watcher,
     bus,
     fleet,
-    start: (port, host) => app.start(port, host),
+    metrics,
+    async start(port, host) {
+      const started = await app.start(port, host);
+      const metricsPort = config.metrics.port;
+      if (metricsPort === undefined) return { ...started, metricsUrl: undefined };
+      try {
+        const metricsUrl = await metricsServer.start(metricsPort, config.metrics.host);
+        return { ...started, metricsUrl };
+      } catch (error) {
+        await app.stop();
+        throw error;
+      }
+    },
     stop() {
       stopping ??= (async () => {
         await app.stop();
+        await metricsServer.stop();
         await watcher.close();
         await fleet?.close();
         await bus.close();

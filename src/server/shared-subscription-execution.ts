@@ -51,6 +51,11 @@ export function useSharedSubscriptionExecution(options: {
   stats?: SharedExecutionStats;
   /** @default none: every subscriber pulls its results */
   directSinks?: DirectSinks;
+  /**
+   * Told of each result once it is written to a subscriber's socket (direct sink) or handed to
+   * its transport (pulled), with the source event it came from (for the push lag metric).
+   */
+  onDelivered?: ((event: unknown) => void) | undefined;
 }): Plugin {
   const results = new WeakMap<object, Map<string, SharedResult>>();
   const documentIds = new WeakMap<object, number>();
@@ -114,19 +119,65 @@ export function useSharedSubscriptionExecution(options: {
       typeof args.contextValue === 'object' && args.contextValue !== null
         ? options.directSinks?.get(args.contextValue)
         : undefined;
-    return createResultStream(
-      stream,
-      (payload) => {
-        key ??= keyOf(args);
-        return executeShared(args, key, payload);
-      },
-      sink,
-    );
+    const map = (payload: unknown): SharedResult => {
+      key ??= keyOf(args);
+      return executeShared(args, key, payload);
+    };
+    const { onDelivered } = options;
+    if (onDelivered === undefined) return createResultStream(stream, map, sink);
+    return observeDeliveries(stream, map, sink, onDelivered);
   };
 
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(subscribe as Parameters<typeof setSubscribeFn>[0]);
+    },
+  };
+}
+
+/** Results of events (a shared result has one event), to tell `onDelivered` which event it was. */
+const eventOfResult = new WeakMap<ExecutionResult, unknown>();
+
+/** `createResultStream` with every delivered result reported to `onDelivered`. */
+function observeDeliveries(
+  stream: AsyncIterable<unknown>,
+  map: (payload: unknown) => SharedResult,
+  sink: DirectResultSink | undefined,
+  onDelivered: (event: unknown) => void,
+): AsyncIterableIterator<ExecutionResult> {
+  const remember = (payload: unknown, result: ExecutionResult): ExecutionResult => {
+    eventOfResult.set(result, payload);
+    return result;
+  };
+  const mapAndRemember = (payload: unknown): SharedResult => {
+    const result = map(payload);
+    return result instanceof Promise
+      ? result.then((value) => remember(payload, value))
+      : remember(payload, result);
+  };
+  const report = (result: ExecutionResult): void => {
+    if (eventOfResult.has(result)) onDelivered(eventOfResult.get(result));
+  };
+  const observedSink: DirectResultSink | undefined =
+    sink === undefined
+      ? undefined
+      : {
+          write(result) {
+            sink.write(result);
+            report(result);
+          },
+        };
+  const results = createResultStream(stream, mapAndRemember, observedSink);
+  return {
+    async next() {
+      const step = await results.next();
+      if (step.done !== true) report(step.value);
+      return step;
+    },
+    return: () => results.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+    throw: (error: unknown) => results.throw?.(error) ?? Promise.reject(error),
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }

@@ -41,6 +41,8 @@ export interface WebSocketOptions {
   authenticate(connectionParams: Readonly<Record<string, unknown>> | undefined): void;
   /** Reports a refused connection or a failure, without credentials. */
   onWarning?(message: string, details: Record<string, unknown>): void;
+  /** Told of every socket's close code (4503 slow reader, 4008 too many messages, ...). */
+  onClosed?(code: number): void;
   /**
    * Where each subscription's `next` frame writer is registered under the operation's context
    * value, for the shared execution to write results without errors straight to the socket.
@@ -191,6 +193,7 @@ export function attachWebSocket(
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       wss.emit('connection', ws, request);
+      if (options.onClosed !== undefined) ws.once('close', options.onClosed);
       serveSocket(protocol, ws, request, {
         keepAliveMs: options.keepAliveMs,
         maxBufferedBytes: options.maxBufferedBytes,

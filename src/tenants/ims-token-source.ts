@@ -31,6 +31,8 @@ export interface ImsTokenSourceOptions {
   /** Share of a token's lifetime after which it is renewed. @default 0.9 */
   renewAtFraction?: number | undefined;
   logger?: TokenSourceLogger | undefined;
+  /** Told after each token request to IMS, first one and renewals alike (for metrics). */
+  onTokenRequest?: ((outcome: 'success' | 'failure') => void) | undefined;
 }
 
 export interface TokenSource {
@@ -55,9 +57,20 @@ export function createImsTokenSource(options: ImsTokenSourceOptions): TokenSourc
   let inFlight: Promise<CachedToken> | undefined;
 
   function refresh(): Promise<CachedToken> {
-    inFlight ??= requestToken().finally(() => {
-      inFlight = undefined;
-    });
+    inFlight ??= requestToken()
+      .then(
+        (token) => {
+          options.onTokenRequest?.('success');
+          return token;
+        },
+        (error: unknown) => {
+          options.onTokenRequest?.('failure');
+          throw error;
+        },
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
     return inFlight;
   }
 

@@ -27,6 +27,8 @@ export interface TenantResolverOptions {
   logger?: TokenSourceLogger | undefined;
   /** Per IMS token request. @default 10000 */
   imsTimeoutMs?: number | undefined;
+  /** Told after each IMS token request (for metrics). */
+  onTokenRequest?: ((outcome: 'success' | 'failure') => void) | undefined;
 }
 
 export interface TenantResolver {
@@ -114,6 +116,7 @@ export function createServiceTenant(
     now: options.now,
     timeoutMs: options.imsTimeoutMs,
     logger: options.logger,
+    onTokenRequest: options.onTokenRequest,
   });
   return {
     key: tenantKey({

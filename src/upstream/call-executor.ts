@@ -24,6 +24,7 @@ import { withQuery } from './paths.ts';
 import { decideRetry, isRetryableStatus, parseRetryAfterMs } from './retry-policy.ts';
 import { parseLongBody, SLICED_BODY_MIN_CHARS } from './sliced-json.ts';
 import type { CallOptions, UpstreamCallEvent } from './types.ts';
+import { endUpstreamSpan, startUpstreamSpan, traceHeaders } from './upstream-span.ts';
 
 /** The subset of a pino logger the client uses. */
 export interface UpstreamLogger {
@@ -100,13 +101,11 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
         );
       }
       const sentRequestId = randomUUID();
-      const headers = requestHeaders(
-        tenant,
-        authorization,
-        sentRequestId,
-        body !== undefined,
-        userAgent,
-      );
+      const span = startUpstreamSpan(method, path, exchangeCount);
+      const headers = {
+        ...requestHeaders(tenant, authorization, sentRequestId, body !== undefined, userAgent),
+        ...traceHeaders(span),
+      };
       const startedMs = performance.now();
       const outcome = await exchange({
         method,
@@ -116,6 +115,11 @@ export function createCallExecutor(options: CallExecutorOptions): CallExecutor {
         signal,
         limitKey: tenant.key,
       });
+      endUpstreamSpan(
+        span,
+        outcome.kind === 'response' || outcome.kind === 'too-large' ? outcome.status : undefined,
+        outcome.kind,
+      );
       report(
         {
           tenantKey: tenant.key,

@@ -8,6 +8,8 @@ export interface CircuitBreakerOptions {
   cooldownMs?: number;
   /** Monotonic clock in milliseconds. @default performance.now */
   now?: () => number;
+  /** Told each time a circuit goes from closed to open (for metrics). */
+  onOpen?: (() => void) | undefined;
 }
 
 export type Admission =
@@ -25,6 +27,8 @@ export interface CircuitBreaker {
   recordNeutral(key: string, wasProbe: boolean): void;
   /** Whether the circuit for `key` currently refuses exchanges. */
   isOpen(key: string): boolean;
+  /** Keys whose circuit is open (or probing) right now. */
+  openCount(): number;
 }
 
 interface KeyState {
@@ -65,7 +69,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     const state = states.get(key) ?? { failures: 0, openedAtMs: undefined, isProbing: false };
     state.failures += 1;
     state.isProbing = false;
-    if (state.failures >= threshold) state.openedAtMs = now();
+    if (state.failures >= threshold) {
+      if (state.openedAtMs === undefined) options.onOpen?.();
+      state.openedAtMs = now();
+    }
     states.set(key, state);
   }
 
@@ -82,5 +89,10 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     recordFailure,
     recordNeutral,
     isOpen: (key) => states.get(key)?.openedAtMs !== undefined,
+    openCount() {
+      let open = 0;
+      for (const state of states.values()) if (state.openedAtMs !== undefined) open += 1;
+      return open;
+    },
   };
 }

@@ -100,6 +100,8 @@ export interface UpstreamClientOptions {
   onForeignJobDropped?: ((drop: ForeignJobDrop) => void) | undefined;
   /** Observes every HTTP exchange of every call. */
   onCall?: ((event: UpstreamCallEvent) => void) | undefined;
+  /** Told each time a tenant's circuit opens (for metrics). */
+  onCircuitOpened?: (() => void) | undefined;
   /** Source of jitter in [0, 1). @default Math.random */
   random?: (() => number) | undefined;
   /** Waits between attempts; resolves early when `signal` aborts. @default a cleared setTimeout */
@@ -127,13 +129,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     maxConcurrencyPerTenant: options.maxConcurrencyPerTenant ?? 16,
     maxQueuedPerTenant: options.maxQueuedPerTenant ?? 256,
   });
+  const breaker = createCircuitBreaker({
+    threshold: options.breakerThreshold ?? 5,
+    cooldownMs: options.breakerCooldownMs ?? 10_000,
+    now: options.now,
+    onOpen: options.onCircuitOpened,
+  });
   const { call, ping } = createCallExecutor({
     exchange: http.exchange,
-    breaker: createCircuitBreaker({
-      threshold: options.breakerThreshold ?? 5,
-      cooldownMs: options.breakerCooldownMs ?? 10_000,
-      now: options.now,
-    }),
+    breaker,
     timeoutMs,
     maxAttempts: options.maxAttempts ?? 3,
     retryBaseMs: options.retryBaseMs ?? 200,
@@ -491,6 +495,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     get droppedForeignJobs() {
       return droppedForeignJobs;
     },
+    openCircuits: () => breaker.openCount(),
     ping,
     close: () => http.close(),
   };

@@ -143,6 +143,8 @@ export interface UpstreamClient {
   cancelJob(tenant: Tenant, id: string, options?: CallOptions): Promise<void>;
   /** Jobs dropped so far because they belong to another org or sandbox (a metric to expose). */
   readonly droppedForeignJobs: number;
+  /** Tenants whose circuit is open right now (a metric to expose). */
+  openCircuits(): number;
   /** Resolves when the upstream answers HTTP at all (for `/readyz`). */
   ping(options?: CallOptions): Promise<void>;
   close(): Promise<void>;

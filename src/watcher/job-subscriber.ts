@@ -4,6 +4,9 @@ import { canTransition, isFinal, type SegmentJobStatus } from '../domain/index.t
 import type { JobStatusEvent } from '../pubsub/index.ts';
 import { type Coalescing, createEventQueue, type EventQueue } from './event-queue.ts';
 
+// Process-wide, like the heap: a count for metrics, read by `coalescedEventCount()`.
+let coalescedEvents = 0;
+
 /**
  * While a consumer lags, a job's unread event absorbs the newer ones: one event carries the
  * latest state, from the status before the first unread one (an initial event stays initial).
@@ -11,12 +14,16 @@ import { type Coalescing, createEventQueue, type EventQueue } from './event-queu
  */
 export const COALESCE_BY_JOB: Coalescing<JobStatusEvent> = {
   keyOf: (event) => event.jobId,
-  merge: (unread, pushed) => ({
-    ...pushed,
-    previousStatus: unread.previousStatus,
-    initial: unread.initial,
-  }),
+  merge: (unread, pushed) => {
+    coalescedEvents += 1;
+    return { ...pushed, previousStatus: unread.previousStatus, initial: unread.initial };
+  },
 };
+
+/** Events merged into an unread one of the same job so far, by every subscriber in the process. */
+export function coalescedEventCount(): number {
+  return coalescedEvents;
+}
 
 /** Bus events kept per job while its initial event is still on its way. */
 const MAX_EARLY_EVENTS = 16;

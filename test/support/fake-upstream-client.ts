@@ -175,6 +175,7 @@ export function createFakeUpstream(options: { now?: () => number } = {}): FakeUp
       throw new Error('expected the watcher never to cancel jobs, but it did');
     },
     droppedForeignJobs: 0,
+    openCircuits: () => 0,
     async ping() {},
     async close() {},
   };

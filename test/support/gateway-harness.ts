@@ -40,6 +40,7 @@ export function tenantHeaders(
 /** Settings that keep tests fast: tiny demo, quick steps, quick retries, no open circuits. */
 const FAST_ENV: Readonly<Record<string, string>> = {
   PORT: '0',
+  METRICS_PORT: '0',
   HOST: '127.0.0.1',
   EMULATOR_PORT: '0',
   EMULATOR_STEP_MS: '20',
@@ -78,6 +79,8 @@ export interface GatewayHarness {
   readonly graphqlUrl: string;
   /** e.g. `http://127.0.0.1:12345` */
   readonly origin: string;
+  /** The gateway's scrape URL (its own port), e.g. `http://127.0.0.1:23456/metrics`. */
+  readonly metricsUrl: string | undefined;
   /** Base URL of the upstream in use (ends in `/data/core/ups`). */
   readonly upstreamBaseUrl: string;
   /** `POST /emulator/profiles` of the embedded service; undefined with another upstream. */
@@ -155,7 +158,7 @@ export async function startGatewayHarness(
     onUpstreamCall: (event) => calls.push(event),
   });
   const { app, upstream } = gateway;
-  const { url } = await gateway.start(0, '127.0.0.1');
+  const { url, metricsUrl } = await gateway.start(0, '127.0.0.1');
 
   async function post<TData>(
     body: unknown,
@@ -173,6 +176,7 @@ export async function startGatewayHarness(
   return {
     graphqlUrl: url,
     origin: new URL(url).origin,
+    metricsUrl,
     upstreamBaseUrl,
     profilesUrl: service?.profilesUrl,
     config,

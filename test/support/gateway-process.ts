@@ -25,6 +25,7 @@ export interface GatewayProcess extends RunningChild {
 
 const DEFAULT_ENV: Readonly<Record<string, string>> = {
   PORT: '0',
+  METRICS_PORT: '0',
   HOST: '127.0.0.1',
   EMULATOR_PORT: '0',
   EMULATOR_DEMO_PROFILES: '60',
