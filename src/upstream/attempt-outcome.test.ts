@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type AttemptOutcome,
   answerStep,
   breakerVerdict,
+  httpError,
+  MAX_ERROR_BODY_CHARS,
   networkOutcome,
 } from './attempt-outcome.ts';
 
@@ -73,5 +75,30 @@ describe('breakerVerdict', () => {
     expect(networkOutcome(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toMatchObject({
       isConnectFailure: false,
     });
+  });
+});
+
+describe('httpError', () => {
+  const context = { method: 'GET', path: '/segment/jobs', isIdempotent: true, secrets: [] };
+  const answer = (body: unknown) => ({
+    status: 400,
+    headers: {},
+    text: JSON.stringify(body),
+    sentRequestId: 'sent-1',
+  });
+
+  it('keeps the explanation of an error body of ordinary size', () => {
+    const error = httpError(context, answer({ title: 'Bad sort', status: 400 }), undefined);
+    expect(error.message).toContain('Bad sort');
+  });
+
+  it('does not parse an error body longer than the limit, and keeps only its status', () => {
+    const body = { title: 'Bad sort', padding: 'x'.repeat(MAX_ERROR_BODY_CHARS) };
+    const parse = vi.spyOn(JSON, 'parse');
+    const error = httpError(context, answer(body), undefined);
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+    expect(error.message).not.toContain('Bad sort');
+    expect(error.message).toContain('400');
   });
 });

@@ -241,8 +241,16 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The longest error body read for its explanation. Every documented error shape is a few hundred
+ * bytes; a longer one is not parsed at all (one synchronous parse of a body near
+ * UPSTREAM_MAX_BODY_BYTES would hold the loop for hundreds of milliseconds) and the error keeps
+ * only its status.
+ */
+export const MAX_ERROR_BODY_CHARS = 64 * 1024;
+
 function tryParseJson(text: string): unknown {
-  if (text === '') return undefined;
+  if (text === '' || text.length > MAX_ERROR_BODY_CHARS) return undefined;
   try {
     return JSON.parse(text);
   } catch {
