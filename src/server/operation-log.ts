@@ -1,9 +1,10 @@
 // One structured log line per GraphQL operation: name, type, duration, upstream calls, tenant
-// org and sandbox, error codes. Never a token, key or secret; internal errors are logged here
+// org and sandbox, error codes, and the trace id when tracing is on. Never a token, key or secret; internal errors are logged here
 // with their stack because the caller only sees them masked.
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { traceIdOf } from './operation-telemetry.ts';
 import type { RequestContext } from './request-context.ts';
 
 function errorCodes(result: ExecutionResult): string[] {
@@ -48,6 +49,7 @@ export function useOperationLog(logger: Logger): Plugin<RequestContext> {
             }
           }
           const state = context.requestState;
+          const traceId = traceIdOf(args.contextValue);
           logger.info(
             {
               operationName: operation?.name?.value ?? args.operationName ?? null,
@@ -58,6 +60,7 @@ export function useOperationLog(logger: Logger): Plugin<RequestContext> {
               tenantSandbox: state?.tenant?.sandboxName ?? null,
               tenantMode: state?.tenant?.mode ?? null,
               errorCodes: errorCodes(result),
+              ...(traceId === undefined ? {} : { traceId }),
             },
             'operation',
           );

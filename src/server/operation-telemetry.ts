@@ -56,19 +56,27 @@ function transportOf(contextValue: unknown): Transport {
     : 'sse';
 }
 
-/** The caller's trace context from an HTTP request's `traceparent`, else none. */
-function parentContext(contextValue: unknown): Context {
-  const request =
-    typeof contextValue === 'object' && contextValue !== null && 'request' in contextValue
-      ? contextValue.request
-      : undefined;
-  if (!(typeof request === 'object' && request !== null && 'headers' in request)) {
-    return context.active();
-  }
+/** What a request's headers offer (yoga's `Request` may be a ponyfill, not the global one). */
+interface HeaderGetter {
+  get(name: string): string | null;
+}
+
+function headersOf(contextValue: unknown): HeaderGetter | undefined {
+  if (typeof contextValue !== 'object' || contextValue === null) return undefined;
+  const request = 'request' in contextValue ? contextValue.request : undefined;
+  if (typeof request !== 'object' || request === null || !('headers' in request)) return undefined;
   const { headers } = request;
-  if (!(headers instanceof Headers) || !headers.has('traceparent')) return context.active();
+  return typeof headers === 'object' && headers !== null && 'get' in headers
+    ? (headers as HeaderGetter)
+    : undefined;
+}
+
+/** The caller's trace context from an HTTP request's `traceparent`, else the active one. */
+function parentContext(contextValue: unknown): Context {
+  const headers = headersOf(contextValue);
+  if (headers === undefined || headers.get('traceparent') === null) return context.active();
   return propagation.extract(ROOT_CONTEXT, headers, {
-    keys: (carrier) => [...carrier.keys()],
+    keys: () => ['traceparent', 'tracestate'],
     get: (carrier, key) => carrier.get(key) ?? undefined,
   });
 }
