@@ -16,7 +16,12 @@ import type { Watcher } from '../watcher/index.ts';
 import { type BodyRefusal, checkDeclaredSize, readStreamedBody } from './body-limit.ts';
 import { corsForOrigins } from './cors.ts';
 import { CSRF_HEADERS, useCsrfPrevention } from './csrf-prevention.ts';
-import { GRAPHIQL_DEFAULT_QUERY, graphiqlHeaders } from './graphiql.ts';
+import {
+  createGraphiqlPage,
+  GRAPHIQL_DEFAULT_QUERY,
+  graphiqlHeaders,
+  isGraphiqlPageRequest,
+} from './graphiql.ts';
 import { useGraphqlLimits } from './graphql-limits.ts';
 import {
   answerHealth,
@@ -38,6 +43,7 @@ import {
   type SharedExecutionStats,
   useSharedSubscriptionExecution,
 } from './shared-subscription-execution.ts';
+import { useRequestErrorCodes } from './request-error-codes.ts';
 import { guardSseResponse } from './sse-guard.ts';
 import { attachWebSocket, type WebSocketTransport } from './websocket.ts';
 
@@ -169,6 +175,7 @@ export function buildApp(options: BuildAppOptions): App {
       }),
     plugins: [
       useCsrfPrevention(),
+      useRequestErrorCodes(),
       useGraphqlLimits(config.graphql),
       useOperationTelemetry(metrics),
       useOperationLog(logger),
@@ -187,6 +194,15 @@ export function buildApp(options: BuildAppOptions): App {
       }),
       ...(options.plugins ?? []),
     ],
+  });
+
+  // Rendered by yoga once, then served compressed with an ETag (see graphiql.ts).
+  const graphiqlPage = createGraphiqlPage(async () => {
+    const page = await yoga.fetch(`http://localhost${GRAPHQL_PATH}`, {
+      headers: { accept: 'text/html' },
+    });
+    if (page.status !== 200) throw new Error(`expected GraphiQL, but got HTTP ${page.status}`);
+    return page.text();
   });
 
   const sockets = new Map<Socket, { inFlight: number }>();
@@ -210,6 +226,9 @@ export function buildApp(options: BuildAppOptions): App {
         // A body already read: yoga takes it as is instead of reading the stream again.
         Object.assign(request, { body });
       }
+    }
+    if (isGraphiqlPageRequest(request, path, GRAPHQL_PATH)) {
+      return graphiqlPage.answer(request, response);
     }
     // A subscriber over SSE that stops reading is bounded like a WebSocket one (see sse-guard.ts).
     if (request.headers.accept?.includes('text/event-stream') === true) {

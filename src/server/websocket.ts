@@ -62,6 +62,11 @@ export interface WebSocketTransport {
   close(): Promise<void>;
 }
 
+/** graphql-ws's close code for refused `connection_init` credentials. */
+const FORBIDDEN = 4403;
+/** The longest close reason RFC 6455 allows, in bytes. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
 /** RFC 6455 close code for a server going down. */
 const GOING_AWAY = 1001;
 /** How long sockets get to finish closing at shutdown; one that does not read is cut then. */
@@ -118,6 +123,9 @@ export function attachWebSocket(
         options.onWarning?.('websocket connection refused', {
           reason: error instanceof Error ? error.message : String(error),
         });
+        // Closed here with a reason naming the credential at fault; graphql-ws's own close
+        // ("Forbidden") that follows finds the socket closing and does nothing.
+        ctx.extra.socket.close(FORBIDDEN, refusalReason(error));
         return false;
       }
     },
@@ -272,4 +280,27 @@ function asGraphQLError(error: unknown): GraphQLError {
   return new GraphQLError(error instanceof Error ? error.message : 'Invalid document', {
     extensions: { code: 'BAD_USER_INPUT' },
   });
+}
+
+/**
+ * A 4403 close reason of at most 123 bytes naming what was missing or invalid: the problems of a
+ * credential error (they name headers and what was expected, never a value) when they fit, else
+ * the headers' names alone.
+ */
+export function refusalReason(error: unknown): string {
+  const problems =
+    typeof error === 'object' &&
+    error !== null &&
+    'problems' in error &&
+    Array.isArray(error.problems) &&
+    error.problems.every((problem) => typeof problem === 'string')
+      ? (error.problems as string[])
+      : [];
+  if (problems.length === 0) return 'Forbidden: credentials refused';
+  const full = `Forbidden: ${problems.join('; ')}`;
+  if (Buffer.byteLength(full) <= MAX_CLOSE_REASON_BYTES) return full;
+  const names = [...new Set(problems.map((problem) => problem.split(':', 1)[0]))];
+  let reason = `Forbidden: missing or invalid ${names.join(', ')}`;
+  while (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) reason = reason.slice(0, -1);
+  return reason;
 }

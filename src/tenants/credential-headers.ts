@@ -139,6 +139,10 @@ function readValue(
     problems.push(`${name}: expected a string, but got ${describeType(value)}`);
     return undefined;
   }
+  if (PLACEHOLDER.test(value)) {
+    problems.push(`${name}: ${placeholderProblem(rules.expected)}`);
+    return undefined;
+  }
   const problem = characterProblem(value, rules);
   if (problem !== undefined) {
     problems.push(`${name}: ${problem}`);
@@ -149,6 +153,13 @@ function readValue(
     return undefined;
   }
   return value;
+}
+
+/** A template placeholder such as `<client id>` (GraphiQL's header template uses them). */
+const PLACEHOLDER = /<[^<>]*>/;
+
+function placeholderProblem(expected: string): string {
+  return `expected ${expected}, but got a <placeholder> from a header template: replace it with your value`;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting them is the point
