@@ -81,9 +81,17 @@ export interface UpstreamSettings {
   retryAfterMaxMs: number;
 }
 
+/**
+ * `off`: documents as text only; `allow`: text, or the hash of an operation of the client
+ * manifest; `require`: manifest hashes only (a locked API for production frontends).
+ */
+export type PersistedOperationsMode = 'off' | 'allow' | 'require';
+
 export interface GraphqlLimits {
   /** @default true */
   introspection: boolean;
+  /** Persisted operations (client/generated/persisted-documents.json). @default 'allow' */
+  persistedOperations: PersistedOperationsMode;
   /** @default 8 */
   maxDepth: number;
   /** @default 15 */
@@ -193,6 +201,18 @@ export interface TracingSettings {
   serviceName: string;
 }
 
+/** `PERSISTED_OPERATIONS`: off, allow or require (case ignored). */
+const persistedOperationsVar = z
+  .string()
+  .optional()
+  .transform((raw, ctx): PersistedOperationsMode => {
+    const value = raw?.trim().toLowerCase() ?? '';
+    if (value === '') return 'allow';
+    if (value === 'off' || value === 'allow' || value === 'require') return value;
+    ctx.addIssue({ code: 'custom', message: `expected off, allow or require, but got "${raw}"` });
+    return z.NEVER;
+  });
+
 /** `METRICS_PORT`: a port, or `off` for no metrics listener. */
 const metricsPortVar = z
   .string()
@@ -244,6 +264,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       AEP_SANDBOX_NAME: optionalString(),
       GATEWAY_API_KEYS: listVar(),
       GRAPHQL_INTROSPECTION: boolVar(true),
+      PERSISTED_OPERATIONS: persistedOperationsVar,
       GRAPHQL_MAX_DEPTH: intVar(8, 1, 100),
       GRAPHQL_MAX_ALIASES: intVar(15, 1, 1_000),
       GRAPHQL_MAX_DIRECTIVES: intVar(10, 0, 1_000),
@@ -305,6 +326,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     auth,
     graphql: {
       introspection: e.GRAPHQL_INTROSPECTION,
+      persistedOperations: e.PERSISTED_OPERATIONS,
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,

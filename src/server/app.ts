@@ -33,6 +33,7 @@ import {
 } from './health.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTelemetry } from './operation-telemetry.ts';
+import { isPersistedGet, usePersistedOperationsMode } from './persisted-operations.ts';
 import {
   createRequestContext,
   type InitialContext,
@@ -45,6 +46,7 @@ import {
 } from './shared-subscription-execution.ts';
 import { useRequestErrorCodes } from './request-error-codes.ts';
 import { guardSseResponse } from './sse-guard.ts';
+import { useSseSingleConnectionRefusal } from './sse-single-connection.ts';
 import { attachWebSocket, type WebSocketTransport } from './websocket.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -174,7 +176,14 @@ export function buildApp(options: BuildAppOptions): App {
         onUpstreamCall: options.onUpstreamCall,
       }),
     plugins: [
-      useCsrfPrevention(),
+      // graphql-sse's single connection mode is refused, and persisted GETs need no preflight
+      // header; both reasoned in docs/limits.md.
+      useSseSingleConnectionRefusal(),
+      useCsrfPrevention({
+        isTrusted: (request) =>
+          config.graphql.persistedOperations !== 'off' && isPersistedGet(request),
+      }),
+      ...usePersistedOperationsMode(config.graphql.persistedOperations),
       useRequestErrorCodes(),
       useGraphqlLimits(config.graphql),
       useOperationTelemetry(metrics),
@@ -272,6 +281,7 @@ export function buildApp(options: BuildAppOptions): App {
     path: GRAPHQL_PATH,
     ...config.subscriptions,
     allowedOrigins: config.allowedOrigins,
+    persistedOperations: config.graphql.persistedOperations,
     directSinks,
     authenticate: (params) => {
       tenants.fromConnectionParams(params);

@@ -1,6 +1,7 @@
 // Refuses GraphQL requests a browser would send cross-site without a CORS preflight (a GET, or a
-// POST with a form or text/plain body) unless they carry a header only a script can set. It
-// owns this one check; CORS itself and the GraphiQL page are answered before it runs.
+// POST with a form or text/plain body) unless they carry a header only a script can set, or the
+// caller trusts them (a persisted GET: see docs/limits.md). It owns this one check; CORS itself
+// and the GraphiQL page are answered before it runs.
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /** Headers that prove the request was preflighted (any value). */
@@ -25,17 +26,27 @@ export function isPreflighted(headers: Pick<Headers, 'get' | 'has'>): boolean {
   return CSRF_HEADERS.some((name) => headers.has(name));
 }
 
+export interface CsrfPreventionOptions {
+  /**
+   * Lets a request through that is not preflighted, e.g. a GET that names a persisted operation
+   * by hash and carries no document text (it can only run what the app itself ships, and never
+   * a mutation: yoga refuses mutations over GET). @default none
+   */
+  isTrusted?: ((request: Request) => boolean) | undefined;
+}
+
 /**
  * A yoga plugin answering 403 (`extensions.code` CSRF_PREFLIGHT_REQUIRED) to a GraphQL request
  * that is not preflighted: send `content-type: application/json`, or one of
  * {@link CSRF_HEADERS} with a GET.
  */
-export function useCsrfPrevention(): Plugin {
+export function useCsrfPrevention(options: CsrfPreventionOptions = {}): Plugin {
   return {
     onRequestParse({ request }) {
       if (isPreflighted(request.headers)) return;
+      if (options.isTrusted?.(request) === true) return;
       throw createGraphQLError(
-        `Refused a request a browser could send from another site without asking first: expected content-type application/json, or a ${CSRF_HEADERS[0]} header (any value) on a GET, but got ${describe(request)}.`,
+        `Refused a request a browser could send from another site without asking first: expected content-type application/json, or a ${CSRF_HEADERS[0]} header (any value) on a GET (urql: fetchOptions: { headers: { '${CSRF_HEADERS[0]}': '1' } }), but got ${describe(request)}.`,
         { extensions: { code: 'CSRF_PREFLIGHT_REQUIRED', http: { status: 403 } } },
       );
     },

@@ -5,6 +5,7 @@ import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { traceIdOf } from './operation-telemetry.ts';
+import { isPersistedParams } from './persisted-operations.ts';
 import type { RequestContext } from './request-context.ts';
 
 function errorCodes(result: ExecutionResult): string[] {
@@ -39,7 +40,9 @@ export function useOperationLog(logger: Logger): Plugin<RequestContext> {
     onExecute({ args }) {
       const startedMs = performance.now();
       const operation = getOperationAST(args.document, args.operationName);
-      const context = args.contextValue as Partial<RequestContext>;
+      const context = args.contextValue as Partial<RequestContext> & { params?: object };
+      // Only a persisted operation's name is one the server chose (metrics label only those).
+      const persisted = isPersistedParams(context.params);
       return {
         onExecuteDone({ result }) {
           if (!isExecutionResult(result)) return;
@@ -54,6 +57,7 @@ export function useOperationLog(logger: Logger): Plugin<RequestContext> {
             {
               operationName: operation?.name?.value ?? args.operationName ?? null,
               operationType: operation?.operation ?? null,
+              persisted,
               durationMs: Math.round((performance.now() - startedMs) * 100) / 100,
               upstreamCalls: state?.upstreamCalls ?? 0,
               tenantOrg: state?.tenant?.orgId ?? null,

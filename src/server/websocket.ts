@@ -9,6 +9,8 @@ import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import { handleProtocols, makeServer } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import type { PersistedOperationsMode } from '../config/gateway.ts';
+import { resolveSubscribeQuery } from './persisted-operations.ts';
 import type { DirectResultSink } from './result-stream.ts';
 import { createFrameWriter, createNextFrameSink } from './websocket-fan-out.ts';
 import { createMessageTurns } from './websocket-message-turns.ts';
@@ -49,6 +51,11 @@ export interface WebSocketOptions {
    * @default none: every result goes through graphql-ws
    */
   directSinks?: WeakMap<object, DirectResultSink>;
+  /**
+   * Persisted operations, as over HTTP: a subscribe with `query: ''` and
+   * `extensions.persistedQuery` runs the manifest's document. @default 'off'
+   */
+  persistedOperations?: PersistedOperationsMode;
 }
 
 export interface WebSocketTransport {
@@ -147,7 +154,9 @@ export function attachWebSocket(
       });
       let document: ReturnType<Enveloped['parse']>;
       try {
-        document = enveloped.parse(payload.query);
+        document = enveloped.parse(
+          resolveSubscribeQuery(options.persistedOperations ?? 'off', payload),
+        );
       } catch (error) {
         operations.end(operation);
         return [asGraphQLError(error)];
