@@ -31,6 +31,7 @@ import {
   READY_PATH,
   sendJson,
 } from './health.ts';
+import { type LiveQueryStats, useLiveQueries } from './live-queries.ts';
 import { useOperationLog } from './operation-log.ts';
 import { useOperationTelemetry } from './operation-telemetry.ts';
 import { isPersistedGet, usePersistedOperationsMode } from './persisted-operations.ts';
@@ -38,6 +39,7 @@ import {
   createRequestContext,
   type InitialContext,
   type RequestContext,
+  type RequestContextOptions,
 } from './request-context.ts';
 import type { DirectResultSink } from './result-stream.ts';
 import {
@@ -98,6 +100,8 @@ export interface App {
   readonly webSocket: WebSocketTransport;
   /** Subscription events executed vs. answered from another subscriber's result. */
   readonly sharedExecution: SharedExecutionStats;
+  /** Live query executions, shared results and invalidations (see live-queries.ts). */
+  readonly liveQueries: LiveQueryStats;
   /** SSE responses open right now. */
   sseStreamCount(): number;
   /** Open subscriptions per tenant, over WebSocket and SSE (read-only: for stats and tests). */
@@ -146,6 +150,21 @@ export function buildApp(options: BuildAppOptions): App {
   // per-message path and per-result plugin hooks (see shared-subscription-execution.ts).
   const directSinks = new WeakMap<object, DirectResultSink>();
 
+  const contextOptions: RequestContextOptions = {
+    tenants,
+    upstream,
+    watcher,
+    subscriptionQuota,
+    maxResolvedItems: config.graphql.maxResolvedItems,
+    onUpstreamCall: options.onUpstreamCall,
+  };
+  const liveQueries: LiveQueryStats = {
+    executions: 0,
+    shared: 0,
+    jobInvalidations: 0,
+    listInvalidations: 0,
+  };
+
   const yoga = createYoga<Record<string, unknown>, RequestContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -166,15 +185,7 @@ export function buildApp(options: BuildAppOptions): App {
         : { headers: graphiqlHeaders(config.auth) }),
     },
     renderGraphiQL,
-    context: (initial) =>
-      createRequestContext(initial as InitialContext, {
-        tenants,
-        upstream,
-        watcher,
-        subscriptionQuota,
-        maxResolvedItems: config.graphql.maxResolvedItems,
-        onUpstreamCall: options.onUpstreamCall,
-      }),
+    context: (initial) => createRequestContext(initial as InitialContext, contextOptions),
     plugins: [
       // graphql-sse's single connection mode is refused, and persisted GETs need no preflight
       // header; both reasoned in docs/limits.md.
@@ -200,6 +211,23 @@ export function buildApp(options: BuildAppOptions): App {
                 const observedAt = isJobEvent(event) ? event.observedAt : undefined;
                 if (observedAt !== undefined) metrics.recordPushLag(Date.now() - observedAt);
               },
+      }),
+      // @live queries: re-executed when the watcher observes a change (see live-queries.ts).
+      useLiveQueries<RequestContext & InitialContext>({
+        watcher,
+        quota: subscriptionQuota,
+        stats: liveQueries,
+        tenantOf: (context) => context.resolveTenant(),
+        freshContext: (context, signal, primedJobs) =>
+          createRequestContext(
+            {
+              ...('connectionParams' in context
+                ? { connectionParams: context.connectionParams }
+                : { request: { headers: context.request?.headers ?? new Headers(), signal } }),
+              primedJobs,
+            },
+            contextOptions,
+          ),
       }),
       ...(options.plugins ?? []),
     ],
@@ -296,6 +324,7 @@ export function buildApp(options: BuildAppOptions): App {
     yoga,
     webSocket,
     sharedExecution,
+    liveQueries,
     subscriptionQuota,
     sseStreamCount: () => sseStreams,
     onStop(callback) {

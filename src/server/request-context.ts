@@ -2,7 +2,7 @@
 // job and segment services sharing its loaders, the budget of list items it may resolve, and the request's
 // upstream call counter for the log line.
 import { createGraphQLError } from 'graphql-yoga';
-import type { Tenant } from '../domain/index.ts';
+import type { SegmentJobModel, Tenant } from '../domain/index.ts';
 import type { GatewayContext } from '../schema/index.ts';
 import { createResolvedItemsBudget } from '../schema/resolved-items.ts';
 import { createRequestScope } from '../services/request-scope.ts';
@@ -24,6 +24,8 @@ export interface RequestState {
 
 export interface RequestContext extends GatewayContext {
   readonly requestState: RequestState;
+  /** The caller's tenant from its credentials; throws UNAUTHENTICATED when they are refused. */
+  resolveTenant(): Tenant;
 }
 
 /** What yoga (HTTP) or graphql-ws hands the context factory. */
@@ -31,6 +33,8 @@ export interface InitialContext {
   request?: { headers: Headers; signal?: AbortSignal | undefined } | undefined;
   /** Present for operations over graphql-ws: the `connection_init` payload. */
   connectionParams?: unknown;
+  /** Jobs just observed by the watcher, put in the job loader before any lookup (live queries). */
+  primedJobs?: readonly SegmentJobModel[] | undefined;
 }
 
 export interface RequestContextOptions {
@@ -77,7 +81,16 @@ export function createRequestContext(
     },
   };
   // One tenant and one set of loaders for the whole operation, shared by jobs and segments.
-  const scope = createRequestScope(resolveTenant, options.upstream, callOptions);
+  const lazyScope = createRequestScope(resolveTenant, options.upstream, callOptions);
+  let isPrimed = initial.primedJobs === undefined || initial.primedJobs.length === 0;
+  const scope: typeof lazyScope = () => {
+    const made = lazyScope();
+    if (!isPrimed) {
+      isPrimed = true;
+      made.loaders.primeJobs(initial.primedJobs ?? []);
+    }
+    return made;
+  };
   const jobs = createSegmentJobService({
     resolveTenant,
     upstream: options.upstream,
@@ -92,5 +105,5 @@ export function createRequestContext(
   });
   const segments = createSegmentService({ scope, upstream: options.upstream, callOptions });
   const resolvedItems = createResolvedItemsBudget(options.maxResolvedItems);
-  return { jobs, segments, events, resolvedItems, requestState };
+  return { jobs, segments, events, resolvedItems, requestState, resolveTenant };
 }
