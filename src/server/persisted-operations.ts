@@ -2,17 +2,40 @@
 // yoga's plugin in the mode PERSISTED_OPERATIONS picks, the same lookup for WebSocket subscribes,
 // and the cache headers of persisted GETs. It never reads the environment or parses documents.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   type UsePersistedOperationsOptions,
   usePersistedOperations,
 } from '@graphql-yoga/plugin-persisted-operations';
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import manifestJson from '../../client/generated/persisted-documents.json' with { type: 'json' };
 import type { PersistedOperationsMode } from '../config/gateway.ts';
 
-/** SHA-256 (hex) → document text: generated into client/ by `npm run codegen`. */
-export const PERSISTED_DOCUMENTS: Readonly<Record<string, string>> = manifestJson;
+/**
+ * SHA-256 (hex) → document text: generated into client/ by `npm run codegen`. Read from the file
+ * (src/server and dist/server sit at the same depth) rather than imported: Node 20 warns on JSON
+ * modules.
+ */
+export const PERSISTED_DOCUMENTS: Readonly<Record<string, string>> = readManifest(
+  new URL('../../client/generated/persisted-documents.json', import.meta.url),
+);
+
+function readManifest(url: URL): Record<string, string> {
+  const parsed = JSON.parse(readFileSync(url, 'utf8')) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(
+      `expected ${url.pathname} to hold an object of hash → document, but got ${typeof parsed}`,
+    );
+  }
+  const manifest: Record<string, string> = Object.create(null);
+  for (const [hash, document] of Object.entries(parsed)) {
+    if (typeof document !== 'string') {
+      throw new Error(`expected the document of ${hash} in ${url.pathname} to be a string`);
+    }
+    manifest[hash] = document;
+  }
+  return manifest;
+}
 
 /**
  * Headers of a successful persisted GET. Tenant data: `private` keeps it out of shared caches,
