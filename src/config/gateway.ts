@@ -167,6 +167,8 @@ export interface GatewayConfig {
   subscriptions: SubscriptionLimits;
   /** Allowed WebSocket/browser origins; empty: any. */
   allowedOrigins: string[];
+  /** Serves the job board page at /board (`BOARD`: on|off; default on with the embedded service). */
+  board: boolean;
   /** Redis for cross-replica events; undefined: in-memory. */
   redisUrl: string | undefined;
   /** One poller per tenant across replicas sharing `redisUrl` (docs/subscriptions.md). */
@@ -296,6 +298,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       METRICS_HOST: optionalString(),
       OTEL_EXPORTER_OTLP_ENDPOINT: urlVar(),
       OTEL_SERVICE_NAME: optionalString(),
+      BOARD: z.enum(['on', 'off']).optional(),
     },
     env,
   );
@@ -323,6 +326,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       retryAfterMaxMs: e.UPSTREAM_RETRY_AFTER_MAX_MS,
     },
     emulator: isEmbedded ? loadEmulatorConfig(env) : undefined,
+    board: (e.BOARD ?? (isEmbedded ? 'on' : 'off')) === 'on',
     auth,
     graphql: {
       introspection: e.GRAPHQL_INTROSPECTION,

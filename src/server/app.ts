@@ -13,6 +13,7 @@ import { createSubscriptionQuota, type SubscriptionQuota } from '../services/sub
 import type { TenantResolver } from '../tenants/index.ts';
 import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import type { Watcher } from '../watcher/index.ts';
+import { answerBoard, isBoardPath } from './board/board.ts';
 import { type BodyRefusal, checkDeclaredSize, readStreamedBody } from './body-limit.ts';
 import { corsForOrigins } from './cors.ts';
 import { CSRF_HEADERS, useCsrfPrevention } from './csrf-prevention.ts';
@@ -63,6 +64,7 @@ export interface BuildAppOptions {
     | 'upstream'
     | 'shutdownTimeoutMs'
     | 'shutdownDelayMs'
+    | 'board'
   >;
   upstream: UpstreamClient;
   /** Feeds the subscriptions; told about jobs created or cancelled through the gateway. */
@@ -263,6 +265,9 @@ export function buildApp(options: BuildAppOptions): App {
         // A body already read: yoga takes it as is instead of reading the stream again.
         Object.assign(request, { body });
       }
+    }
+    if (config.board && request.method === 'GET' && isBoardPath(path)) {
+      return answerBoard(path as string, response);
     }
     if (isGraphiqlPageRequest(request, path, GRAPHQL_PATH)) {
       return graphiqlPage.answer(request, response);
