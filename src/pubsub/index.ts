@@ -1,4 +1,12 @@
 // The job event bus and its topics: the only things resolvers and the watcher import from here.
+
+export {
+  type CursorDecoding,
+  compareStreamIds,
+  decodeFeedCursor,
+  encodeFeedCursor,
+  isStreamId,
+} from './feed-cursor.ts';
 export {
   type BusLogger,
   createJobEventBus,

@@ -5,6 +5,7 @@ import {
   type SegmentJobModel,
   type SegmentJobStatus,
 } from '../domain/index.ts';
+import { isStreamId } from './feed-cursor.ts';
 
 /** One observed status of one job of one tenant. Survives `JSON.stringify`/`JSON.parse`. */
 export interface JobStatusEvent {
@@ -23,6 +24,11 @@ export interface JobStatusEvent {
   observedAt: number;
   /** The job as observed with this status. */
   job: SegmentJobModel;
+  /**
+   * Where the event sits in its tenant's feed stream (Redis), set on feed events once appended;
+   * absent without Redis, on job topics, or when the append failed.
+   */
+  streamId?: string | undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -35,7 +41,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function isJobStatusEvent(value: unknown): value is JobStatusEvent {
   if (!isObject(value)) return false;
-  const { tenantKey, jobId, status, previousStatus, initial, observedAt, job } = value;
+  const { tenantKey, jobId, status, previousStatus, initial, observedAt, job, streamId } = value;
   return (
     typeof tenantKey === 'string' &&
     typeof jobId === 'string' &&
@@ -45,6 +51,7 @@ export function isJobStatusEvent(value: unknown): value is JobStatusEvent {
     typeof observedAt === 'number' &&
     isObject(job) &&
     job.id === jobId &&
-    job.status === status
+    job.status === status &&
+    (streamId === undefined || (typeof streamId === 'string' && isStreamId(streamId)))
   );
 }

@@ -1,7 +1,7 @@
 // SegmentJobStatusEvent and the subscriptions that deliver it: segmentJobStatusChanged (given
 // jobs) and segmentJobEvents (every job of the tenant). Streams come from the context's event
 // service; the event carries the job as observed, so no resolver reaches the upstream.
-import type { JobStatusEvent } from '../pubsub/index.ts';
+import { encodeFeedCursor, type JobStatusEvent } from '../pubsub/index.ts';
 import { builder } from './builder.ts';
 import { DateTime } from './scalars.ts';
 import { SegmentJob, SegmentJobStatus } from './segment-job.ts';
@@ -43,6 +43,13 @@ export const SegmentJobStatusEvent = builder
         description: 'The job as observed with this status.',
         resolve: (event) => event.job,
       }),
+      cursor: t.string({
+        nullable: true,
+        description:
+          'Opaque position of this event in the tenant feed: pass it as segmentJobEvents(after:) to resume after it. Set on segmentJobEvents events; null on segmentJobStatusChanged, when the gateway runs without Redis, or when Redis could not store the event.',
+        resolve: (event) =>
+          event.streamId === undefined ? null : encodeFeedCursor(event.streamId),
+      }),
     }),
   });
 
@@ -69,15 +76,20 @@ builder.subscriptionFields((t) => ({
   segmentJobEvents: t.field({
     type: SegmentJobStatusEvent,
     description:
-      "Transitions of every job of the caller's tenant, optionally only into the given statuses; includes jobs created elsewhere. Starts with the next change (no initial events) and never completes by itself.",
+      "Transitions of every job of the caller's tenant, optionally only into the given statuses; includes jobs created elsewhere. Starts with the next change (no initial events) and never completes by itself. With after, first every event after that cursor (on any replica), then live ones with none missing or repeated; a cursor the feed no longer covers ends the stream with CURSOR_EXPIRED (reload the list), a malformed one is BAD_USER_INPUT, and a gateway without Redis refuses after with RESUME_UNAVAILABLE.",
     args: {
       status: t.arg({
         type: [SegmentJobStatus],
         required: false,
         description: 'Deliver only changes into these statuses; omit for every change.',
       }),
+      after: t.arg.string({
+        required: false,
+        description: 'The cursor of the last event received: resume right after it.',
+      }),
     },
-    subscribe: (_root, args, context) => context.events.watchTenant(args.status ?? undefined),
+    subscribe: (_root, args, context) =>
+      context.events.watchTenant(args.status ?? undefined, undefined, args.after ?? undefined),
     resolve: (event) => event,
   }),
 }));

@@ -81,6 +81,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           keyPrefix: config.fleet.keyPrefix,
           leaseMs: config.fleet.leaseMs,
           stateTtlMs: config.fleet.stateTtlMs,
+          streamMaxLength: config.fleet.streamMaxLength,
+          streamMaxAgeMs: config.fleet.streamMaxAgeMs,
           logger: logger.child({ component: 'fleet' }),
         });
   const watcher = createWatcher({

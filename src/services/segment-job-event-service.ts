@@ -4,8 +4,12 @@
 
 import { createGraphQLError } from 'graphql-yoga';
 import { jobIdProblem, type SegmentJobStatus, type Tenant } from '../domain/index.ts';
-import type { JobStatusEvent } from '../pubsub/index.ts';
-import type { Watcher } from '../watcher/index.ts';
+import { decodeFeedCursor, type JobStatusEvent } from '../pubsub/index.ts';
+import {
+  FeedCursorExpiredError,
+  FeedResumeUnavailableError,
+  type Watcher,
+} from '../watcher/index.ts';
 import type { SubscriptionQuota } from './subscription-quota.ts';
 import { toQueryError } from './upstream-error-mapping.ts';
 
@@ -18,10 +22,16 @@ export interface SegmentJobEventService {
    * every job is final. Fails with NOT_FOUND for an id the tenant does not have.
    */
   watchJobs(ids: readonly string[], signal?: AbortSignal): AsyncIterableIterator<JobStatusEvent>;
-  /** Every job of the tenant, optionally only changes into `statuses`. Never ends by itself. */
+  /**
+   * Every job of the tenant, optionally only changes into `statuses`. Never ends by itself.
+   * With `after` (a cursor of an earlier event), first every event after it: BAD_USER_INPUT
+   * for a malformed cursor, CURSOR_EXPIRED when the feed no longer holds what followed it,
+   * RESUME_UNAVAILABLE without Redis.
+   */
   watchTenant(
     statuses: readonly SegmentJobStatus[] | undefined,
     signal?: AbortSignal,
+    after?: string,
   ): AsyncIterableIterator<JobStatusEvent>;
 }
 
@@ -44,11 +54,12 @@ export function createSegmentJobEventService(
         options.watcher.watchJobs(tenant, distinct, { signal }),
       );
     },
-    watchTenant(statuses, signal) {
+    watchTenant(statuses, signal, after) {
+      const afterId = after === undefined ? undefined : validateCursor(after);
       const tenant = options.resolveTenant();
       const filter = statuses === undefined || statuses.length === 0 ? undefined : statuses;
       return guarded(options.quota.acquire(tenant.key), () =>
-        options.watcher.watchTenant(tenant, { statuses: filter, signal }),
+        options.watcher.watchTenant(tenant, { statuses: filter, signal, afterId }),
       );
     },
   };
@@ -73,6 +84,25 @@ function validateIds(ids: readonly string[]): string[] {
   return distinct;
 }
 
+function validateCursor(cursor: string): string {
+  const decoded = decodeFeedCursor(cursor);
+  if (decoded.ok) return decoded.streamId;
+  throw createGraphQLError(`after: ${decoded.problem}`, {
+    extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+  });
+}
+
+/** A resume's own failures as coded errors; upstream failures as queries map them. */
+function toStreamError(error: unknown): unknown {
+  if (error instanceof FeedCursorExpiredError) {
+    return createGraphQLError(error.message, { extensions: { code: 'CURSOR_EXPIRED' } });
+  }
+  if (error instanceof FeedResumeUnavailableError) {
+    return createGraphQLError(error.message, { extensions: { code: 'RESUME_UNAVAILABLE' } });
+  }
+  return toQueryError(error);
+}
+
 function badIds(message: string): Error {
   return createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', field: 'ids' } });
 }
@@ -86,7 +116,7 @@ function guarded(
     return guard(open(), release);
   } catch (error) {
     release();
-    throw error;
+    throw toStreamError(error);
   }
 }
 
@@ -106,7 +136,7 @@ function guard(
         return step;
       } catch (error) {
         release();
-        throw toQueryError(error);
+        throw toStreamError(error);
       }
     },
     async return() {

@@ -4,8 +4,11 @@
 
 /** The producer's side of one subscriber's stream. */
 export interface EventQueue<T> {
-  /** Queues a value; ignored once the queue has ended. */
-  push(value: T): void;
+  /**
+   * Queues a value; ignored once the queue has ended. With `isCoalescable` false the value is
+   * never merged with another (a replay, where every value counts). @default true
+   */
+  push(value: T, isCoalescable?: boolean): void;
   /** Ends the stream after the queued values have been read. */
   end(): void;
   /** Ends the stream after the queued values, by throwing `error` from the next `next()`. */
@@ -87,9 +90,9 @@ export function createEventQueue<T>(
     },
   };
   return {
-    push(value) {
+    push(value, isCoalescable = true) {
       if (state.ending !== undefined) return;
-      enqueue(state, value);
+      enqueue(state, value, isCoalescable);
       settleWaiting(state);
     },
     end() {
@@ -105,9 +108,9 @@ export function createEventQueue<T>(
   };
 }
 
-function enqueue<T>(state: QueueState<T>, value: T): void {
+function enqueue<T>(state: QueueState<T>, value: T, isCoalescable: boolean): void {
   const { coalescing } = state;
-  if (coalescing === undefined) {
+  if (coalescing === undefined || !isCoalescable) {
     state.values.push(value);
     return;
   }
@@ -127,7 +130,9 @@ function enqueue<T>(state: QueueState<T>, value: T): void {
 function take<T>(state: QueueState<T>): T {
   const value = state.values.shift() as T;
   if (state.coalescing !== undefined) {
-    state.unread?.delete(state.coalescing.keyOf(value));
+    const key = state.coalescing.keyOf(value);
+    // Only when this value is the unread one of its key (an uncoalescable one never is).
+    if (state.unread?.get(key) === state.taken) state.unread.delete(key);
     state.taken += 1;
   }
   return value;

@@ -20,6 +20,8 @@ export interface FeedPollerOptions {
    * before (another replica's, kept in Redis). @default false
    */
   isBaselined?: boolean | undefined;
+  /** Told when a baseline read starts: changes before it are absorbed, never published. */
+  onBaseline?: (() => void) | undefined;
 }
 
 export interface FeedPoller {
@@ -38,6 +40,7 @@ export function createFeedPoller(options: FeedPollerOptions): FeedPoller {
       const listed = new Set<string>();
       if (isCancelled) return listed;
       const isBaseline = !isBaselined;
+      if (isBaseline) options.onBaseline?.();
       const isComplete = await readFeedPages({
         upstream: options.upstream,
         tenant,

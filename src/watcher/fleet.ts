@@ -1,10 +1,13 @@
 // The fleet: replicas sharing one poller per tenant through Redis. Per tenant it owns this
 // replica's registration of watched ids, the fenced polling lease, and the last published state
-// of each job. It never polls and never stores a credential: only job ids, job documents, tokens.
-import { createHash, randomUUID } from 'node:crypto';
+// of each job; the feed stream lives in `feed-stream.ts` on the same connection. It never polls
+// and never stores a credential: only job ids, job documents, tokens.
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { isSegmentJobStatus } from '../domain/index.ts';
+import { createFeedStream, type FeedStream } from './feed-stream.ts';
 import type { JobState } from './job-observation.ts';
+import { LUA_NOW_MS, type RedisScript, redisScript, runScript } from './redis-script.ts';
 
 /** What this replica does for a tenant right now. */
 export type FleetRole =
@@ -32,6 +35,10 @@ export interface FleetOptions {
   leaseMs?: number | undefined;
   /** How long the last published states of a tenant live after its last write. @default 3600000 */
   stateTtlMs?: number | undefined;
+  /** Events kept per tenant feed stream (trimmed approximately, `MAXLEN ~`). @default 10000 */
+  streamMaxLength?: number | undefined;
+  /** Age past which feed stream events are trimmed (exactly, `MINID`). @default 86400000 */
+  streamMaxAgeMs?: number | undefined;
   /** Told when a role changes, for logging. */
   logger?: FleetLogger | undefined;
 }
@@ -67,6 +74,8 @@ export interface FleetMember {
 export interface Fleet {
   readonly replicaId: string;
   readonly leaseMs: number;
+  /** Every tenant's feed as a Redis stream: what was published, to resume from a cursor. */
+  readonly feed: FeedStream;
   join(tenantKey: string, options: FleetMemberOptions): FleetMember;
   /** 'connected' while Redis answers; 'degraded' while replicas fall back to polling alone. */
   status(): 'connected' | 'degraded';
@@ -75,24 +84,12 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-interface Script {
-  lua: string;
-  sha: string;
-}
-
-function script(lua: string): Script {
-  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
-}
-
-const NOW_MS = `local t = redis.call('TIME')
-local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
 /**
  * KEYS: watch hash, lease. ARGV: replica, registration ('' when unchanged), registration TTL,
  * token, lease ms, wants the lease ('1'/'0'). Returns {held (0 no, 1 renewed, 2 acquired),
  * registration missing (1: send it again)}.
  */
-const HEARTBEAT = script(`${NOW_MS}
+const HEARTBEAT = redisScript(`${LUA_NOW_MS}
 local regTtl = tonumber(ARGV[3])
 local missing = 0
 if ARGV[2] ~= '' then
@@ -119,7 +116,7 @@ end
 return {0, missing}`);
 
 /** KEYS: watch hash. Returns the live registrations, dropping expired ones. */
-const READ_WATCH = script(`${NOW_MS}
+const READ_WATCH = redisScript(`${LUA_NOW_MS}
 local all = redis.call('HGETALL', KEYS[1])
 local live = {}
 for i = 1, #all, 2 do
@@ -134,7 +131,7 @@ end
 return live`);
 
 /** KEYS: watch hash, lease. ARGV: replica, token. */
-const LEAVE = script(`redis.call('HDEL', KEYS[1], ARGV[1])
+const LEAVE = redisScript(`redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 return 1`);
 
@@ -222,20 +219,25 @@ export function createFleet(options: FleetOptions): Fleet {
     });
   };
 
-  const run = async (s: Script, keys: readonly string[], args: readonly string[]) => {
+  const countTrip = (): void => {
     trips += 1;
-    try {
-      return await client.evalsha(s.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      trips += 1;
-      return await client.eval(s.lua, keys.length, ...keys, ...args);
-    }
   };
+  const run = (s: RedisScript, keys: readonly string[], args: readonly string[]) =>
+    runScript(client, s, keys, args, countTrip);
+
+  const feed = createFeedStream({
+    client,
+    streamKey: (tenantKey) => fleetKeys(options.keyPrefix, tenantKey).events,
+    maxLength: options.streamMaxLength ?? 10_000,
+    maxAgeMs: options.streamMaxAgeMs ?? 86_400_000,
+    onTrip: countTrip,
+    untilReady,
+  });
 
   return {
     replicaId,
     leaseMs,
+    feed,
     status: () => (isConnected ? 'connected' : 'degraded'),
     roundTrips: () => trips,
     join(tenantKey, memberOptions) {

@@ -10,6 +10,7 @@ import {
 } from '../pubsub/index.ts';
 import type { UpstreamClient } from '../upstream/types.ts';
 import { createEventQueue } from './event-queue.ts';
+import { FeedCursorExpiredError, FeedResumeUnavailableError, resumeFeed } from './feed-resume.ts';
 import { createFeedSubscriber } from './feed-subscriber.ts';
 import type { Fleet } from './fleet.ts';
 import { createJobsSubscriber } from './job-subscriber.ts';
@@ -59,6 +60,11 @@ export interface WatchTenantOptions {
   statuses?: readonly SegmentJobStatus[] | undefined;
   /** Aborting it ends the stream and releases the feed at once. */
   signal?: AbortSignal | undefined;
+  /**
+   * Resume after this stream id (a decoded cursor): every feed event after it first, then live
+   * ones, with none missing or repeated in between. Needs a fleet (Redis). @default undefined
+   */
+  afterId?: string | undefined;
 }
 
 export interface Watcher {
@@ -78,6 +84,9 @@ export interface Watcher {
    * Status events of every job of the tenant (created through the gateway or not), from the
    * moment of subscribing: new jobs (`previousStatus` null) and status changes. Never completes
    * on its own; ends on abort, `return()`, `close()` or when the upstream refuses the tenant.
+   * With `afterId`, starts with the events after it in the tenant's stream; fails with
+   * `FeedCursorExpiredError` when the stream no longer holds them all, and throws (or fails
+   * with) `FeedResumeUnavailableError` without a fleet or when Redis does not answer.
    */
   watchTenant(tenant: Tenant, options?: WatchTenantOptions): AsyncIterableIterator<JobStatusEvent>;
   /**
@@ -166,7 +175,13 @@ export function createWatcher(options: WatcherOptions): Watcher {
     },
     watchTenant(tenant, watchOptions = {}) {
       assertOpen();
-      const { signal, statuses } = watchOptions;
+      const { signal, statuses, afterId } = watchOptions;
+      const { fleet } = options;
+      if (afterId !== undefined && fleet === undefined) {
+        throw new FeedResumeUnavailableError(
+          'expected a gateway with Redis (REDIS_URL) to resume the feed from a cursor, but this one keeps no feed stream; subscribe without `after`',
+        );
+      }
       if (signal?.aborted === true) return endedIterator();
       const poller = pollerFor(tenant);
       const onAbort = (): void => subscriber.close();
@@ -174,9 +189,29 @@ export function createWatcher(options: WatcherOptions): Watcher {
         statuses,
         release: () => poller.releaseFeed(subscriber),
         onEnded: () => signal?.removeEventListener('abort', onAbort),
+        replay:
+          afterId === undefined || fleet === undefined
+            ? undefined
+            : {
+                maxHeld: fleet.feed.maxLength,
+                heldOverflow: () =>
+                  new FeedCursorExpiredError(
+                    'expected the replay to catch up with the live feed, but too many events arrived meanwhile; reload the list of jobs and subscribe again without `after`',
+                  ),
+              },
       });
       signal?.addEventListener('abort', onAbort, { once: true });
+      // Live first (held back), then the stream: nothing falls between the two.
       poller.addFeed(subscriber);
+      if (afterId !== undefined && fleet !== undefined) {
+        resumeFeed({
+          stream: fleet.feed,
+          bus: options.bus,
+          tenantKey: tenant.key,
+          afterId,
+          subscriber,
+        }).catch((error: unknown) => subscriber.fail(error));
+      }
       return subscriber.iterator;
     },
     nudge(tenant, jobId, job) {
@@ -199,7 +234,16 @@ export function createWatcher(options: WatcherOptions): Watcher {
         job,
       };
       options.bus.publish(jobTopic(tenant.key, jobId), event);
-      options.bus.publish(tenantFeedTopic(tenant.key), event);
+      const feedTopic = tenantFeedTopic(tenant.key);
+      if (options.fleet === undefined) {
+        options.bus.publish(feedTopic, event);
+        return;
+      }
+      // The publisher appends: the tenant's stream holds every feed event, whoever saw it.
+      options.fleet.feed.append(tenant.key, [{ kind: 'event', event }]).then(
+        ([streamId]) => options.bus.publish(feedTopic, { ...event, streamId }),
+        () => options.bus.publish(feedTopic, event),
+      );
     },
     redisStatus: () => options.fleet?.status(),
     stats() {

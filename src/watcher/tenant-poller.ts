@@ -22,6 +22,7 @@ import {
   UpstreamUnauthenticatedError,
 } from '../upstream/errors.ts';
 import type { BulkGetResult, UpstreamClient } from '../upstream/types.ts';
+import { createFeedAppender, type FeedAppender } from './feed-appender.ts';
 import { createFeedPoller, type FeedPoller } from './feed-poller.ts';
 import type { FeedSubscriber } from './feed-subscriber.ts';
 import type { Fleet, FleetMember, FleetRole, FleetWatch } from './fleet.ts';
@@ -164,7 +165,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   const watches = createWatchSet({
     listenJob: (id) =>
       listen(jobTopic(key, id), (event) => {
-        adopt(event);
+        adopt(event, false);
         const watch = watches.get(event.jobId);
         if (watch === undefined) return;
         for (const subscriber of [...watch.subscribers]) subscriber.receive(event);
@@ -176,7 +177,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
    * lease holder, or one nudged by a create or cancel) observed it. A holder then compares its
    * next poll against it, so a nudge through any replica reaches the holder's state.
    */
-  const adopt = (event: JobStatusEvent): void => {
+  const adopt = (event: JobStatusEvent, isOnFeed: boolean): void => {
     if (member === undefined) return;
     const previous = known.get(event.jobId);
     if (previous !== undefined && !canTransition(previous.job.status, event.status)) return;
@@ -184,19 +185,39 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     remember({
       job: event.job,
       observedAt: event.observedAt,
-      isFeedSeen: previous?.isFeedSeen ?? false,
+      // An event on the feed topic has announced the job to the feed: a later holder listing
+      // it must not announce it again (a resumed feed replays every announcement).
+      isFeedSeen: isOnFeed || (previous?.isFeedSeen ?? false),
     });
   };
 
   const onFeedEvent = (event: JobStatusEvent): void => {
-    adopt(event);
+    adopt(event, true);
     for (const subscriber of watches.feedSubscribers()) subscriber.receive(event);
   };
+
+  /** With a fleet, feed events go into the tenant's stream before the bus (resumable feed). */
+  const appender: FeedAppender | undefined =
+    options.fleet === undefined
+      ? undefined
+      : createFeedAppender({
+          stream: options.fleet.feed,
+          tenantKey: key,
+          publish: (event) => bus.publish(tenantFeedTopic(key), event),
+          onFailure: (error) => {
+            logger.warn(
+              { ...logContext(), err: describeError(error) },
+              'appending to the feed stream failed; publishing without a cursor',
+            );
+          },
+        });
 
   const publish = (event: JobStatusEvent, target: PublishTarget): void => {
     if (target === 'none') return;
     if (target !== 'feed') bus.publish(jobTopic(key, event.jobId), event);
-    if (target !== 'job') bus.publish(tenantFeedTopic(key), event);
+    if (target === 'job') return;
+    if (appender === undefined) bus.publish(tenantFeedTopic(key), event);
+    else appender.append(event);
   };
 
   // ---- last state seen ----
@@ -374,6 +395,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
       signal: controller.signal,
       now: settings.now,
       isBaselined,
+      onBaseline: () => appender?.markGap(),
       isUpdate: (job) => isFeedUpdate(known.get(job.id), job),
       observe: (job, observedAt, isBaseline) => {
         if (isFenced()) return;

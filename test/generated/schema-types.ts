@@ -460,6 +460,8 @@ export type SegmentJobStatus =
 /** One job observed with a status: its state when the subscription began (initial: true), or a change since. */
 export type SegmentJobStatusEvent = {
   __typename: 'SegmentJobStatusEvent';
+  /** Opaque position of this event in the tenant feed: pass it as segmentJobEvents(after:) to resume after it. Set on segmentJobEvents events; null on segmentJobStatusChanged, when the gateway runs without Redis, or when Redis could not store the event. */
+  cursor: Maybe<Scalars['String']['output']>;
   /** True on a subscriber's first event per job: its state when the subscription began. */
   initial: Scalars['Boolean']['output'];
   /** The job as observed with this status. */
@@ -503,7 +505,7 @@ export type SortDirection =
 /** Live status of segment jobs. Over WebSocket (graphql-transport-ws) or SSE on /graphql. Events of one job arrive in order; see docs/subscriptions.md. */
 export type Subscription = {
   __typename: 'Subscription';
-  /** Transitions of every job of the caller's tenant, optionally only into the given statuses; includes jobs created elsewhere. Starts with the next change (no initial events) and never completes by itself. */
+  /** Transitions of every job of the caller's tenant, optionally only into the given statuses; includes jobs created elsewhere. Starts with the next change (no initial events) and never completes by itself. With after, first every event after that cursor (on any replica), then live ones with none missing or repeated; a cursor the feed no longer covers ends the stream with CURSOR_EXPIRED (reload the list), a malformed one is BAD_USER_INPUT, and a gateway without Redis refuses after with RESUME_UNAVAILABLE. */
   segmentJobEvents: SegmentJobStatusEvent;
   /** Status transitions of the given jobs (1..100 ids). The first event per job is its current state (initial: true); the stream completes once every job is final. An id this tenant does not have ends the stream with NOT_FOUND. */
   segmentJobStatusChanged: SegmentJobStatusEvent;
@@ -512,6 +514,7 @@ export type Subscription = {
 
 /** Live status of segment jobs. Over WebSocket (graphql-transport-ws) or SSE on /graphql. Events of one job arrive in order; see docs/subscriptions.md. */
 export type SubscriptionSegmentJobEventsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
   status: InputMaybe<Array<SegmentJobStatus>>;
 };
 
