@@ -42,12 +42,12 @@ import {
   type RequestContext,
   type RequestContextOptions,
 } from './request-context.ts';
+import { useRequestErrorCodes } from './request-error-codes.ts';
 import type { DirectResultSink } from './result-stream.ts';
 import {
   type SharedExecutionStats,
   useSharedSubscriptionExecution,
 } from './shared-subscription-execution.ts';
-import { useRequestErrorCodes } from './request-error-codes.ts';
 import { guardSseResponse } from './sse-guard.ts';
 import { useSseSingleConnectionRefusal } from './sse-single-connection.ts';
 import { attachWebSocket, type WebSocketTransport } from './websocket.ts';
