@@ -1,10 +1,19 @@
 // Composition root: config → embedded service on its own worker thread (when no UPSTREAM_URL)
-// → gateway (client, tenants, bus, watcher, app) → start → graceful shutdown on SIGTERM/SIGINT,
-// gateway first, then the service's thread. Nothing else.
+// → gateway (client, tenants, bus, watcher, app) → start → one orderly stop however many
+// SIGTERM/SIGINT arrive, gateway first, then the service's thread. Nothing else.
 import { pino } from 'pino';
-import { ConfigError, loadGatewayConfig } from './config/index.ts';
+import {
+  ConfigError,
+  EMULATOR_LISTENER,
+  GATEWAY_LISTENER,
+  listenProblem,
+  loadGatewayConfig,
+  unreachableUpstreamProblem,
+} from './config/index.ts';
+import { startTracing } from './observability/tracing-sdk.ts';
+import { stopOnSignals } from './process/stop-on-signals.ts';
 import { type ServiceThread, startServiceThread } from './segmentation-service/thread.ts';
-import { createGateway } from './server/gateway.ts';
+import { createGateway, type Gateway } from './server/gateway.ts';
 
 function loadConfig() {
   try {
@@ -19,73 +28,91 @@ function loadConfig() {
 }
 
 const config = loadConfig();
+startTracing(config.tracing);
 const logger = pino({ level: config.logLevel });
 
-/** The embedded service's thread, listening; a failure to start ends the process. */
+/** Ends the process before it serves: one plain sentence when the operator can fix it. */
+function failToStart(problem: string | undefined, error: unknown, what: string): never {
+  if (problem !== undefined) console.error(problem);
+  else logger.fatal({ err: error }, `${what} failed to start`);
+  process.exit(1);
+}
+
+/** Everything started, for the stop; set once start-up is over. */
+let started: { gateway: Gateway; embedded: ServiceThread | undefined } | undefined;
+let startUp: Promise<void> = Promise.resolve();
+
+// Installed first: a signal during start-up waits for it, then stops what it started.
+const stopper = stopOnSignals({
+  logger,
+  // The gateway's drain, then the service thread's (bounded by its own stop timeout).
+  deadlineMs: config.shutdownDelayMs + config.shutdownTimeoutMs + 1_000,
+  async stop() {
+    await startUp;
+    await started?.gateway.stop();
+    await started?.embedded?.stop();
+  },
+});
+
 async function startEmbedded(): Promise<ServiceThread | undefined> {
-  if (config.emulator === undefined) return undefined;
+  const emulator = config.emulator;
+  if (emulator === undefined) return undefined;
   try {
-    return await startServiceThread(config.emulator);
+    return await startServiceThread(emulator);
   } catch (error) {
-    logger.fatal({ err: error }, 'the embedded Segmentation Service failed to start');
-    process.exit(1);
+    const problem = listenProblem(error, EMULATOR_LISTENER, emulator.port, emulator.host);
+    return failToStart(problem, error, 'the embedded Segmentation Service');
   }
 }
 
-const embedded = await startEmbedded();
-const baseUrl = config.upstream.url ?? embedded?.baseUrl;
-if (baseUrl === undefined)
-  throw new Error('expected UPSTREAM_URL or the embedded service, but got neither');
-
-const gateway = createGateway({ config, upstreamBaseUrl: baseUrl, logger });
-const started = await gateway.start(config.port, config.host);
-
-logger.info(
-  {
-    graphql: started.url,
-    embeddedService: embedded?.baseUrl ?? null,
-    authMode: config.auth.mode,
-  },
-  'gateway started',
-);
-console.log(`GraphQL and GraphiQL: ${started.url}`);
-console.log(
-  embedded
-    ? `Embedded Segmentation Service: ${embedded.baseUrl}`
-    : `Segmentation Service: ${baseUrl}`,
-);
-
-let isShuttingDown = false;
-async function shutdown(signal: string): Promise<void> {
-  if (isShuttingDown) return;
-  isShuttingDown = true;
-  logger.info({ signal }, 'shutting down');
-  const allowedMs = config.shutdownDelayMs + config.shutdownTimeoutMs + 1_000;
-  const deadline = setTimeout(() => {
-    logger.error({ timeoutMs: allowedMs }, 'shutdown took too long; exiting');
-    process.exit(1);
-  }, allowedMs);
-  deadline.unref();
-  await gateway.stop();
-  await embedded?.stop();
-  clearTimeout(deadline);
-  logger.info('stopped');
+/** A configured upstream that gives no HTTP answer at all is a mistake in UPSTREAM_URL. */
+async function checkUpstream(gateway: Gateway, url: string): Promise<void> {
+  try {
+    await gateway.upstream.ping({ signal: AbortSignal.timeout(config.upstream.timeoutMs) });
+  } catch (error) {
+    failToStart(unreachableUpstreamProblem(url, error), error, 'the gateway');
+  }
 }
 
-function shutdownOrFail(reason: string): void {
-  shutdown(reason).catch((error: unknown) => {
-    logger.error({ err: error }, 'shutdown failed');
-    process.exitCode = 1;
+async function start(): Promise<void> {
+  const embedded = await startEmbedded();
+  const baseUrl = config.upstream.url ?? embedded?.baseUrl;
+  if (baseUrl === undefined)
+    throw new Error('expected UPSTREAM_URL or the embedded service, but got neither');
+
+  const gateway = createGateway({ config, upstreamBaseUrl: baseUrl, logger });
+  if (config.upstream.url !== undefined) await checkUpstream(gateway, config.upstream.url);
+  let listening: Awaited<ReturnType<Gateway['start']>>;
+  try {
+    listening = await gateway.start(config.port, config.host);
+  } catch (error) {
+    const problem = listenProblem(error, GATEWAY_LISTENER, config.port, config.host);
+    await embedded?.stop().catch(() => {});
+    return failToStart(problem, error, 'the gateway');
+  }
+  started = { gateway, embedded };
+
+  logger.info(
+    {
+      graphql: listening.url,
+      embeddedService: embedded?.baseUrl ?? null,
+      authMode: config.auth.mode,
+    },
+    'gateway started',
+  );
+  console.log(`GraphQL and GraphiQL: ${listening.url}`);
+  console.log(
+    embedded
+      ? `Embedded Segmentation Service: ${embedded.baseUrl}`
+      : `Segmentation Service: ${baseUrl}`,
+  );
+
+  // A crashed service thread must not leave a gateway answering over a dead upstream.
+  void embedded?.crashed.then((error) => {
+    logger.fatal({ err: error }, 'the embedded Segmentation Service crashed; stopping');
+    stopper.stopNow('embedded service crashed', 1);
   });
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => shutdownOrFail(signal));
-}
-
-// A crashed service thread must not leave a gateway answering over a dead upstream.
-void embedded?.crashed.then((error) => {
-  logger.fatal({ err: error }, 'the embedded Segmentation Service crashed; stopping');
-  process.exitCode = 1;
-  shutdownOrFail('embedded service crashed');
-});
+startUp = start();
+await startUp;

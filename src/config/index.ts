@@ -11,3 +11,10 @@ export {
   type UpstreamSettings,
 } from './gateway.ts';
 export { ConfigError, type Env } from './parse.ts';
+export {
+  EMULATOR_LISTENER,
+  GATEWAY_LISTENER,
+  type ListenerVariables,
+  listenProblem,
+  unreachableUpstreamProblem,
+} from './start-problems.ts';

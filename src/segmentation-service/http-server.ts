@@ -1,6 +1,7 @@
 // The node:http transport of the embedded service: request ids, credentials, bounded JSON
 // bodies, dispatch through the router, and every failure turned into a documented error body.
-// close() also ends idle keep-alive sockets so a stop really stops; no API logic lives here.
+// close() lets requests in flight finish (for at most `drainTimeoutMs`) and ends idle keep-alive
+// sockets so a stop really stops; no API logic lives here.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,15 +20,22 @@ export interface HttpServerOptions {
   logger: ServiceLogger;
   /** Body limit of routes that set none. @default 10 MiB */
   maxBodyBytes?: number;
+  /** How long close() waits for requests in flight before cutting them. @default 5000 */
+  drainTimeoutMs?: number;
 }
 
 export interface HttpServer {
   /** Listens and resolves with the bound port (port 0 picks a free one). */
   listen(port: number, host: string): Promise<number>;
+  /**
+   * Stops accepting, lets the requests in flight finish (each answered with `connection:
+   * close`), closes idle sockets, and cuts what is left after `drainTimeoutMs`.
+   */
   close(): Promise<void>;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
 function requestIdOf(request: IncomingMessage): string {
@@ -131,6 +139,8 @@ function send(
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { router, logger } = options;
   const defaultMaxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  let isClosing = false;
 
   async function dispatch(request: IncomingMessage, requestId: string): Promise<ServiceResponse> {
     const method = request.method ?? 'GET';
@@ -162,13 +172,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     return route.handler({ scope, requestId, params, query: url.searchParams, body });
   }
 
+  /** Once closing, a socket ends with the response it carries (`connection: close`). */
+  function endSocketIfClosing(response: ServerResponse): void {
+    if (isClosing) response.shouldKeepAlive = false;
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = requestIdOf(request);
     response.setHeader('x-request-id', requestId);
     try {
       const result = await dispatch(request, requestId);
+      endSocketIfClosing(response);
       send(response, result.status, result.body, result.headers);
     } catch (error) {
+      endSocketIfClosing(response);
       if (error instanceof ServiceError) {
         send(response, error.status, serviceErrorBody(error, requestId), error.headers);
       } else if (error instanceof GatewayError) {
@@ -198,9 +215,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   function close(): Promise<void> {
     return new Promise((resolve) => {
       if (!server.listening) return resolve();
-      server.close(() => resolve());
+      isClosing = true;
+      const deadline = setTimeout(() => {
+        logger.warn({ drainTimeoutMs }, 'requests still in flight at the drain deadline: cut');
+        server.closeAllConnections();
+      }, drainTimeoutMs);
+      deadline.unref();
+      server.close(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
       // Keep-alive clients would otherwise hold the server open until they time out.
-      server.closeAllConnections();
+      server.closeIdleConnections();
     });
   }
 

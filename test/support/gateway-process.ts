@@ -1,6 +1,6 @@
-// Runs the gateway's real entry point (`src/main.ts`, what `npm start` runs) as a child process
-// on a free port and reads its GraphQL URL from the start-up log line. It owns that child only;
-// signalling, output and clean-up come from the process harness.
+// Runs the gateway's real entry point as a child process (`src/main.ts` through tsx, or `npm
+// start` itself: the built JavaScript) on a free port and reads its GraphQL URL from the start-up
+// log line. It owns that child only; signalling, output and clean-up come from the process harness.
 import { type RunningChild, spawnChild } from './process-harness.ts';
 
 export interface GatewayProcessOptions {
@@ -11,6 +11,11 @@ export interface GatewayProcessOptions {
   env: Readonly<Record<string, string>>;
   /** @default 30_000 */
   startTimeoutMs?: number;
+  /**
+   * `source`: `node --import tsx src/main.ts`; `npm`: `npm start` (built first when stale) in a
+   * process group of its own, as a terminal or a service manager runs it. @default 'source'
+   */
+  via?: 'source' | 'npm';
 }
 
 export interface GatewayProcess extends RunningChild {
@@ -21,6 +26,8 @@ export interface GatewayProcess extends RunningChild {
   readonly port: number;
   /** The embedded service's base URL when the process runs one. */
   readonly embeddedServiceUrl: string | undefined;
+  /** The node process that serves (under `npm`, npm's child), read from its log lines. */
+  readonly nodePid: number;
 }
 
 const DEFAULT_ENV: Readonly<Record<string, string>> = {
@@ -36,14 +43,18 @@ const DEFAULT_ENV: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'info',
 };
 
-/** Starts `src/main.ts` and resolves once it logged `gateway started` with its URL. */
+/** Starts the gateway and resolves once it logged `gateway started` with its URL. */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
-  const child = spawnChild({ script: 'src/main.ts', env: { ...DEFAULT_ENV, ...options.env } });
+  const child = spawnChild({
+    script: options.via === 'npm' ? 'npm:start' : 'src/main.ts',
+    env: { ...DEFAULT_ENV, ...options.env },
+  });
   try {
     const started = await child.waitForLog((line) => {
-      const { graphql, embeddedService } = line;
+      const { graphql, embeddedService, pid } = line;
       if (line.msg !== 'gateway started' || typeof graphql !== 'string') return undefined;
       return {
+        nodePid: Number(pid),
         graphqlUrl: graphql,
         embeddedServiceUrl: typeof embeddedService === 'string' ? embeddedService : undefined,
       };

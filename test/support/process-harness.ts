@@ -1,11 +1,27 @@
-// Runs a server of this repo as a real child process (node --import tsx), reads where it listens
-// from its JSON log lines, and signals or kills it. It owns the child's lifetime only: children
-// left running when the test process exits are killed, so a failed suite never leaks one.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Runs a server of this repo as a real child process (`node --import tsx <script>`, or an npm
+// script such as `npm start` in a process group of its own), reads where it listens from its
+// JSON log lines, and signals or kills it. It owns the child's lifetime only: children left
+// running when the test process exits are killed (with their group), so a failed suite never
+// leaks one.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, where `tsx` and the sources resolve. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Builds dist/ if it is missing or older than src/ (what `npm start`'s prestart does), so a
+ * test's first `npm:` child does not spend its start-up time compiling.
+ */
+export function buildIfStale(): void {
+  const result = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`expected the build to succeed, but: ${result.stdout}${result.stderr}`);
+  }
+}
 
 /** How a child ended: an exit code, or the signal that ended it. */
 export interface ProcessExit {
@@ -14,7 +30,11 @@ export interface ProcessExit {
 }
 
 export interface ChildProcessOptions {
-  /** Script to run, relative to the repository root, e.g. `src/segmentation-service/main.ts`. */
+  /**
+   * Script to run, relative to the repository root, e.g. `src/segmentation-service/main.ts`; or
+   * `npm:<name>` to run `npm run <name>` (e.g. `npm:start`) as the leader of a new process group,
+   * the way a terminal or a service manager starts it.
+   */
   script: string;
   /** Variables on top of a minimal base (PATH, HOME, TMPDIR); nothing else of ours leaks in. */
   env: Readonly<Record<string, string>>;
@@ -37,11 +57,29 @@ export interface RunningChild {
   readonly exited: Promise<ProcessExit>;
   /** Sends `signal` and waits for the exit; rejects (and kills) after `timeoutMs`. */
   signal(signal: NodeJS.Signals, timeoutMs: number): Promise<ProcessExit>;
+  /** Sends `signal` to the child's whole process group (`npm:` scripts only), without waiting. */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** Resolves with the exit, or rejects (and kills) after `timeoutMs`. */
+  waitForExit(timeoutMs: number): Promise<ProcessExit>;
   /** Kills the child with SIGKILL unless it has exited; resolves once it is gone. */
   dispose(): Promise<void>;
 }
 
 const living = new Set<ChildProcess>();
+/** Children that lead a process group of their own: killed with their group. */
+const groupLeaders = new WeakSet<ChildProcess>();
+
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (groupLeaders.has(child) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, signal);
+      return;
+    } catch {
+      // The group is gone already; fall back to the child alone.
+    }
+  }
+  child.kill(signal);
+}
 let isExitHookInstalled = false;
 
 function installExitHook(): void {
@@ -49,7 +87,7 @@ function installExitHook(): void {
   isExitHookInstalled = true;
   // Only synchronous work runs in an exit handler; kill() is synchronous.
   process.once('exit', () => {
-    for (const child of living) child.kill('SIGKILL');
+    for (const child of living) killTree(child, 'SIGKILL');
   });
 }
 
@@ -78,17 +116,24 @@ function describeExit(exit: ProcessExit): string {
   return exit.signal === null ? `exit code ${String(exit.code)}` : `signal ${exit.signal}`;
 }
 
-/** Spawns `node --import tsx <script>` in the repository root. */
+/** Spawns `node --import tsx <script>`, or `npm run <name>` for `npm:<name>`, in the repo root. */
 export function spawnChild(options: ChildProcessOptions): RunningChild {
   installExitHook();
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script], {
+  const npmScript = options.script.startsWith('npm:') ? options.script.slice(4) : undefined;
+  const [command, args] =
+    npmScript === undefined
+      ? [process.execPath, ['--import', 'tsx', options.script]]
+      : ['npm', ['run', npmScript]];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...baseEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: npmScript !== undefined,
   });
   if (child.pid === undefined)
     throw new Error(`expected ${options.script} to spawn, but it did not`);
   living.add(child);
+  if (npmScript !== undefined) groupLeaders.add(child);
 
   let output = '';
   let pending = '';
@@ -157,16 +202,15 @@ export function spawnChild(options: ChildProcessOptions): RunningChild {
     });
   }
 
-  async function signal(name: NodeJS.Signals, timeoutMs: number): Promise<ProcessExit> {
+  async function waitForExit(timeoutMs: number): Promise<ProcessExit> {
     if (exitResult !== undefined) return exitResult;
-    child.kill(name);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        killTree(child, 'SIGKILL');
         reject(
           new Error(
-            `expected ${options.script} to exit within ${timeoutMs} ms of ${name}, but it was still running; output:\n${output}`,
+            `expected ${options.script} to exit within ${timeoutMs} ms, but it was still running; output:\n${output}`,
           ),
         );
       }, timeoutMs);
@@ -178,7 +222,28 @@ export function spawnChild(options: ChildProcessOptions): RunningChild {
     }
   }
 
+  function signal(name: NodeJS.Signals, timeoutMs: number): Promise<ProcessExit> {
+    if (exitResult !== undefined) return Promise.resolve(exitResult);
+    child.kill(name);
+    return waitForExit(timeoutMs);
+  }
+
+  function signalGroup(name: NodeJS.Signals): void {
+    if (!groupLeaders.has(child) || child.pid === undefined) {
+      throw new Error(`expected ${options.script} to lead a process group, but it does not`);
+    }
+    process.kill(-child.pid, name);
+  }
+
   async function dispose(): Promise<void> {
+    // The group too: npm's child may outlive npm.
+    if (groupLeaders.has(child) && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Nothing left in the group.
+      }
+    }
     if (exitResult !== undefined) return;
     child.kill('SIGKILL');
     await exited;
@@ -192,6 +257,8 @@ export function spawnChild(options: ChildProcessOptions): RunningChild {
     exit: () => exitResult,
     exited,
     signal,
+    signalGroup,
+    waitForExit,
     dispose,
   };
 }
@@ -202,9 +269,16 @@ export interface EmulatorProcessOptions {
   env?: Readonly<Record<string, string>>;
   /** @default 20_000 */
   startTimeoutMs?: number;
+  /**
+   * `source`: `node --import tsx src/segmentation-service/main.ts`; `npm`: `npm run emulator`
+   * (the built JavaScript) in a process group of its own. @default 'source'
+   */
+  via?: 'source' | 'npm';
 }
 
 export interface EmulatorProcess extends RunningChild {
+  /** The node process that serves (under `npm`, npm's child), read from its log lines. */
+  readonly nodePid: number;
   /** Base URL of the REST API, ending in `/data/core/ups`. */
   readonly baseUrl: string;
   /** URL of `POST /emulator/profiles`. */
@@ -213,14 +287,14 @@ export interface EmulatorProcess extends RunningChild {
 }
 
 /**
- * Starts `src/segmentation-service/main.ts` (what `npm run emulator` runs) on `dataDir` and
- * resolves once it has logged the URLs it listens at.
+ * Starts the embedded service alone (`src/segmentation-service/main.ts`, or `npm run emulator`)
+ * on `dataDir` and resolves once it has logged the URLs it listens at.
  */
 export async function startEmulatorProcess(
   options: EmulatorProcessOptions,
 ): Promise<EmulatorProcess> {
   const child = spawnChild({
-    script: 'src/segmentation-service/main.ts',
+    script: options.via === 'npm' ? 'npm:emulator' : 'src/segmentation-service/main.ts',
     env: {
       EMULATOR_PORT: '0',
       EMULATOR_HOST: '127.0.0.1',
@@ -232,9 +306,9 @@ export async function startEmulatorProcess(
   });
   try {
     const urls = await child.waitForLog((line) => {
-      const { baseUrl, profilesUrl } = line;
+      const { baseUrl, profilesUrl, pid } = line;
       return typeof baseUrl === 'string' && typeof profilesUrl === 'string'
-        ? { baseUrl, profilesUrl }
+        ? { baseUrl, profilesUrl, nodePid: Number(pid) }
         : undefined;
     }, options.startTimeoutMs ?? 20_000);
     return { ...child, ...urls, port: Number(new URL(urls.baseUrl).port) };
