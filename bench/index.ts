@@ -7,6 +7,7 @@ import { runAttacksBench } from './attacks.bench.ts';
 import { runEmulatorStallsBench } from './emulator-stalls.bench.ts';
 import { runGatewayBench } from './gateway.bench.ts';
 import { runPqlBench } from './pql.bench.ts';
+import { runReplicasBench } from './replicas.bench.ts';
 import { runResolvedSizeBench } from './resolved-size.bench.ts';
 import { runSoakBench } from './soak.bench.ts';
 import { runStalledClientsBench } from './stalled-clients.ts';
@@ -31,6 +32,10 @@ const benches: Bench[] = [
     run: runResolvedSizeBench,
   },
   { name: 'Subscriptions: calls per tick, push lag, memory', run: runSubscriptionsBench },
+  {
+    name: 'Replicas sharing Redis: calls per tick, push lag, Redis round trips for R = 1, 2, 3',
+    run: runReplicasBench,
+  },
   {
     name: 'Attacks: hostile clients against one gateway at its default limits',
     run: runAttacksBench,
