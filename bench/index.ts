@@ -4,6 +4,7 @@
 // code non-zero; the others still run.
 import { loadavg } from 'node:os';
 import { runAttacksBench } from './attacks.bench.ts';
+import { runColdStartBench } from './cold-start.bench.ts';
 import { runEmulatorStallsBench } from './emulator-stalls.bench.ts';
 import { runGatewayBench } from './gateway.bench.ts';
 import { runPqlBench } from './pql.bench.ts';
@@ -21,6 +22,7 @@ interface Bench {
 
 const benches: Bench[] = [
   { name: 'PQL evaluation throughput', run: runPqlBench },
+  { name: 'Cold start: tsx source vs built JavaScript', run: runColdStartBench },
   { name: 'Embedded service stalls: longest event-loop stall', run: runEmulatorStallsBench },
   {
     name: 'Upstream parsing: zod reference vs hand-written; large bodies native vs sliced',
