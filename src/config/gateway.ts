@@ -183,6 +183,20 @@ export interface GatewayConfig {
   logLevel: string;
   metrics: MetricsSettings;
   tracing: TracingSettings;
+  /** The job caches in front of the upstream (docs/caching.md). */
+  cache: CacheSettings;
+}
+
+export interface CacheSettings {
+  /** `FINAL_JOB_CACHE_SIZE`: final jobs held across all tenants; 0 turns it off. @default 10000 */
+  finalJobMaxEntries: number;
+  /**
+   * `FINAL_JOB_TTL_MS`: how long a final job is served after it was read or observed, hence how
+   * long a job deleted by someone else stays readable. @default 60000
+   */
+  finalJobTtlMs: number;
+  /** `LIST_CACHE_TTL_MS`: how long a list page is served; 0 turns it off. @default 0 */
+  listTtlMs: number;
 }
 
 export interface MetricsSettings {
@@ -299,6 +313,9 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       OTEL_EXPORTER_OTLP_ENDPOINT: urlVar(),
       OTEL_SERVICE_NAME: optionalString(),
       BOARD: z.enum(['on', 'off']).optional(),
+      FINAL_JOB_CACHE_SIZE: intVar(10_000, 0, 10_000_000),
+      FINAL_JOB_TTL_MS: intVar(60_000, 1, 86_400_000),
+      LIST_CACHE_TTL_MS: intVar(0, 0, 600_000),
     },
     env,
   );
@@ -368,6 +385,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     tracing: {
       otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: e.OTEL_SERVICE_NAME ?? 'segment-jobs-gateway',
+    },
+    cache: {
+      finalJobMaxEntries: e.FINAL_JOB_CACHE_SIZE,
+      finalJobTtlMs: e.FINAL_JOB_TTL_MS,
+      listTtlMs: e.LIST_CACHE_TTL_MS,
     },
   };
 }

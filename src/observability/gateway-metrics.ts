@@ -11,6 +11,7 @@ import {
 } from 'prom-client';
 
 export type Transport = 'ws' | 'sse';
+export type CacheName = 'final_jobs' | 'list_pages';
 export type OperationType = 'query' | 'mutation' | 'subscription' | 'unknown';
 export type OperationOutcome = 'ok' | 'error' | 'rejected';
 
@@ -58,6 +59,14 @@ export interface GatewayMetrics {
   /** A watcher read: the bulk-get of watched jobs or a feed list page. */
   recordWatcherRead(kind: 'jobs' | 'feed', outcome: 'ok' | 'error', durationMs: number): void;
   recordPublished(topicKind: 'job' | 'feed'): void;
+  /** A lookup in a gateway cache (final jobs by id, list pages). */
+  recordCacheLookup(cache: CacheName, result: 'hit' | 'miss'): void;
+  /** Entries leaving a cache: full (capacity), too old (expired), or a change (invalidated). */
+  recordCacheEviction(
+    cache: CacheName,
+    reason: 'capacity' | 'expired' | 'invalidated',
+    count?: number,
+  ): void;
   /** From the watcher's observation of a change to its write to a subscriber's transport. */
   recordPushLag(lagMs: number): void;
   recordWebSocketClose(code: number): void;
@@ -311,6 +320,24 @@ export function createGatewayMetrics(): GatewayMetrics {
       catchUp(this, 'shared', stats.shared, { kind: 'shared' });
     },
   });
+  const cacheLookups = new Counter({
+    name: 'gateway_cache_lookups_total',
+    help: 'Lookups in the gateway caches (final jobs by id, list pages), by result (hit, miss).',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+  });
+  const cacheEvictions = new Counter({
+    name: 'gateway_cache_evictions_total',
+    help: 'Entries leaving the gateway caches, by reason (capacity, expired, invalidated).',
+    labelNames: ['cache', 'reason'] as const,
+    registers: [registry],
+  });
+  for (const cache of ['final_jobs', 'list_pages'] as const) {
+    for (const result of ['hit', 'miss'] as const) cacheLookups.inc({ cache, result }, 0);
+    for (const reason of ['capacity', 'expired', 'invalidated'] as const) {
+      cacheEvictions.inc({ cache, reason }, 0);
+    }
+  }
   // Known label values start at zero, so a scrape shows the full set and rates start cleanly.
   for (const transport of ['ws', 'sse'] as const) subscriptions.set({ transport }, 0);
   tokenRequests.inc({ outcome: 'success' }, 0);
@@ -354,6 +381,8 @@ export function createGatewayMetrics(): GatewayMetrics {
       watcherReadDuration.observe({ kind }, durationMs / 1_000);
     },
     recordPublished: (topic) => published.inc({ topic }),
+    recordCacheLookup: (cache, result) => cacheLookups.inc({ cache, result }),
+    recordCacheEviction: (cache, reason, count = 1) => cacheEvictions.inc({ cache, reason }, count),
     recordPushLag: (lagMs) => pushLag.observe(Math.max(0, lagMs) / 1_000),
     recordWebSocketClose(code) {
       webSocketCloses.inc({ code: CLOSE_CODES.has(code) ? String(code) : 'other' });

@@ -3,6 +3,7 @@
 // nothing until `start()` and stops everything it made in `stop()`.
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
+import { createJobCaches, type JobCaches } from '../loaders/job-caches.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/gateway-metrics.ts';
 import { instrumentBus, instrumentWatcherUpstream } from '../observability/watcher-metrics.ts';
 import { createJobEventBus, type JobEventBus } from '../pubsub/index.ts';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   tenants?: Pick<TenantResolver, 'fromHeaders' | 'fromConnectionParams'> | undefined;
   /** Observes every upstream HTTP attempt, from operations and from the watcher alike. */
   onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
+  /** The caches' clock (tests age entries without waiting). @default Date.now */
+  now?: (() => number) | undefined;
 }
 
 export interface StartedGateway extends StartedApp {
@@ -36,7 +39,10 @@ export interface Gateway {
   readonly app: App;
   /** This gateway's own registry (several gateways in one process do not share series). */
   readonly metrics: GatewayMetrics;
+  /** The client itself; operations use it through `caches`. */
   readonly upstream: UpstreamClient;
+  /** Final jobs and list pages, fed by reads and by the watcher's observations. */
+  readonly caches: JobCaches;
   readonly watcher: Watcher;
   readonly bus: JobEventBus;
   /** Set with `REDIS_URL`: the replicas' shared pollers. */
@@ -63,6 +69,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     onCircuitOpened: () => metrics.recordCircuitOpened(),
   });
+  const caches = createJobCaches({
+    finalJobMaxEntries: config.cache.finalJobMaxEntries,
+    finalJobTtlMs: config.cache.finalJobTtlMs,
+    listTtlMs: config.cache.listTtlMs,
+    now: options.now,
+    recorder: metrics,
+  });
   const tenants =
     options.tenants ??
     createTenantResolver(config.auth, {
@@ -88,7 +101,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const watcher = createWatcher({
     // The watcher's reads are timed and its publishes counted from outside it.
     upstream: instrumentWatcherUpstream(upstream, metrics),
-    bus: instrumentBus(bus, metrics),
+    // Every observation passes the caches on its way to the bus, at no extra call.
+    bus: instrumentBus(caches.observeBus(bus), metrics),
     fleet,
     pollIntervalMs: config.subscriptions.pollIntervalMs,
     bulkGetMaxIds: config.upstream.bulkGetMaxIds,
@@ -96,7 +110,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const app = buildApp({
     config,
-    upstream,
+    upstream: caches.wrap(upstream),
     tenants,
     logger,
     watcher,
@@ -117,6 +131,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     app,
     upstream,
+    caches,
     watcher,
     bus,
     fleet,

@@ -60,6 +60,8 @@ export interface GatewayHarnessOptions {
   upstreamBaseUrl?: string;
   /** Replace the tenant resolver (e.g. to make it fail in a way callers must not see). */
   tenants?: Pick<TenantResolver, 'fromHeaders' | 'fromConnectionParams'>;
+  /** The gateway caches' clock, to age entries without waiting. @default Date.now */
+  now?: () => number;
 }
 
 export interface GraphQLErrorJson {
@@ -155,6 +157,7 @@ export async function startGatewayHarness(
     upstreamBaseUrl,
     logger,
     tenants: options.tenants,
+    now: options.now,
     onUpstreamCall: (event) => calls.push(event),
   });
   const { app, upstream } = gateway;
