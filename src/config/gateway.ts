@@ -150,6 +150,11 @@ export interface FleetSettings {
   streamMaxLength: number;
   /** Age past which stream events are trimmed. @default 86400000 */
   streamMaxAgeMs: number;
+  /**
+   * `FEED_LINGER_MS`: how long a tenant's feed is still polled into its stream after its last
+   * feed subscriber left, so a reconnect resumes without a gap; 0 turns it off. @default 300000
+   */
+  feedLingerMs: number;
 }
 
 export interface GatewayConfig {
@@ -305,6 +310,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       FLEET_STATE_TTL_MS: intVar(3_600_000, 1_000, 604_800_000),
       FEED_STREAM_MAX_LENGTH: intVar(10_000, 10, 10_000_000),
       FEED_STREAM_MAX_AGE_MS: intVar(86_400_000, 1_000, 2_592_000_000),
+      FEED_LINGER_MS: intVar(300_000, 0, 86_400_000),
       SHUTDOWN_TIMEOUT_MS: intVar(10_000, 100, 600_000),
       SHUTDOWN_DELAY_MS: intVar(0, 0, 600_000),
       LOG_LEVEL: logLevelVar,
@@ -377,6 +383,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       stateTtlMs: e.FLEET_STATE_TTL_MS,
       streamMaxLength: e.FEED_STREAM_MAX_LENGTH,
       streamMaxAgeMs: e.FEED_STREAM_MAX_AGE_MS,
+      feedLingerMs: e.FEED_LINGER_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,

@@ -96,6 +96,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           stateTtlMs: config.fleet.stateTtlMs,
           streamMaxLength: config.fleet.streamMaxLength,
           streamMaxAgeMs: config.fleet.streamMaxAgeMs,
+          feedLingerMs: config.fleet.feedLingerMs,
           logger: logger.child({ component: 'fleet' }),
         });
   const watcher = createWatcher({

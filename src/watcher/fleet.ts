@@ -39,6 +39,12 @@ export interface FleetOptions {
   streamMaxLength?: number | undefined;
   /** Age past which feed stream events are trimmed (exactly, `MINID`). @default 86400000 */
   streamMaxAgeMs?: number | undefined;
+  /**
+   * How long a tenant's feed is still polled and appended to its stream after the last feed
+   * subscriber of a replica left, so a client that reconnects meanwhile resumes from its cursor
+   * instead of getting `CURSOR_EXPIRED`. 0 turns it off. @default 300000
+   */
+  feedLingerMs?: number | undefined;
   /** Told when a role changes, for logging. */
   logger?: FleetLogger | undefined;
 }
@@ -74,6 +80,8 @@ export interface FleetMember {
 export interface Fleet {
   readonly replicaId: string;
   readonly leaseMs: number;
+  /** How long a feed lingers after its last subscriber on a replica left (0: never). */
+  readonly feedLingerMs: number;
   /** Every tenant's feed as a Redis stream: what was published, to resume from a cursor. */
   readonly feed: FeedStream;
   join(tenantKey: string, options: FleetMemberOptions): FleetMember;
@@ -237,6 +245,7 @@ export function createFleet(options: FleetOptions): Fleet {
   return {
     replicaId,
     leaseMs,
+    feedLingerMs: options.feedLingerMs ?? 300_000,
     feed,
     status: () => (isConnected ? 'connected' : 'degraded'),
     roundTrips: () => trips,

@@ -23,6 +23,7 @@ import {
 } from '../upstream/errors.ts';
 import type { BulkGetResult, UpstreamClient } from '../upstream/types.ts';
 import { createFeedAppender, type FeedAppender } from './feed-appender.ts';
+import { advertisesFeed, createFeedLinger, startsLinger, wantsFeed } from './feed-linger.ts';
 import { createFeedPoller, type FeedPoller } from './feed-poller.ts';
 import type { FeedSubscriber } from './feed-subscriber.ts';
 import type { Fleet, FleetMember, FleetRole, FleetWatch } from './fleet.ts';
@@ -74,6 +75,11 @@ export interface TenantWatchStats {
   failures: number;
   /** With a fleet: whether this replica polls the tenant for every replica, for none, or alone. */
   role?: FleetRole | undefined;
+  /**
+   * With a fleet: the feed lingers here (still registered and, by the lease holder, polled)
+   * after its last local subscriber left (`FEED_LINGER_MS`).
+   */
+  isFeedLingering?: boolean | undefined;
 }
 
 export interface TenantPoller {
@@ -126,6 +132,17 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   let needsStateLoad = false;
   const unsaved = new Map<string, JobState>();
   const forgotten = new Set<string>();
+  /** Set while subscribers are ended by close or a refusal: their departure starts no linger. */
+  let isClosing = false;
+  /**
+   * After the last feed subscriber leaves, the feed stays registered and polled for a while, so
+   * a client that comes back resumes from its cursor without a gap. The credentials it polls
+   * with are `tenant`, kept in this object's memory only, and dropped with it when it ends.
+   */
+  const linger = createFeedLinger({
+    lingerMs: options.fleet?.feedLingerMs ?? 0,
+    onEnd: () => endLinger(),
+  });
 
   const logContext = (): Record<string, unknown> => ({
     orgId: tenant.orgId,
@@ -358,6 +375,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   const dispose = (): void => {
     if (isDisposed) return;
     isDisposed = true;
+    linger.cancel();
     loop.stop();
     initial.close();
     controller.abort();
@@ -369,7 +387,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   };
 
   const stopIfIdle = (): void => {
-    if (watches.isEmpty()) {
+    if (watches.isEmpty() && !linger.isActive) {
       dispose();
       return;
     }
@@ -381,6 +399,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
       { ...logContext(), err: describeError(error) },
       'the upstream refused this tenant; ending its subscriptions',
     );
+    isClosing = true;
     for (const subscriber of watches.allSubscribers()) subscriber.fail(error);
     dispose();
   };
@@ -416,7 +435,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     isDisposed || (tickRole === 'holder' && member?.role() !== 'holder');
 
   /** After taking the lease: start from what the last holder published, not from nothing. */
-  const loadPublishedStates = async (fleetMember: FleetMember, wantsFeed: boolean) => {
+  const loadPublishedStates = async (fleetMember: FleetMember, isFeedWanted: boolean) => {
     const stored = await fleetMember.loadStates();
     needsStateLoad = false;
     let hasFeedStates = false;
@@ -429,7 +448,7 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     }
     // The feed carries on from the states the last holder listed: no new baseline to absorb
     // the changes made while nobody polled.
-    if (wantsFeed && hasFeedStates && feedPoller?.isBaselined !== true) {
+    if (isFeedWanted && hasFeedStates && feedPoller?.isBaselined !== true) {
       setFeedPoller(newFeedPoller(true));
     }
   };
@@ -441,7 +460,16 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     if (tickRole === 'holder' && member !== undefined) {
       try {
         remote = await member.readWatch();
-        if (needsStateLoad) await loadPublishedStates(member, remote.hasFeed || watches.hasFeed);
+        if (needsStateLoad) {
+          await loadPublishedStates(
+            member,
+            wantsFeed({
+              hasLocalFeed: watches.hasFeed,
+              isLingering: linger.isActive,
+              hasRegisteredFeed: remote.hasFeed,
+            }),
+          );
+        }
       } catch {
         // Redis failed under the holder: poll for local subscribers only, like a lone replica.
         tickRole = 'standalone';
@@ -450,9 +478,13 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     }
     remoteIds = remote?.ids ?? new Set();
     lastRemoteHasFeed = remote?.hasFeed === true;
-    const wantsFeed = watches.hasFeed || remote?.hasFeed === true;
-    if (wantsFeed && feedPoller === undefined) setFeedPoller(newFeedPoller(false));
-    if (!wantsFeed && feedPoller !== undefined) setFeedPoller(undefined);
+    const isFeedWanted = wantsFeed({
+      hasLocalFeed: watches.hasFeed,
+      isLingering: linger.isActive,
+      hasRegisteredFeed: remote?.hasFeed === true,
+    });
+    if (isFeedWanted && feedPoller === undefined) setFeedPoller(newFeedPoller(false));
+    if (!isFeedWanted && feedPoller !== undefined) setFeedPoller(undefined);
     if (feedPoller === undefined && tickRole === 'holder') {
       for (const id of known.keys()) if (!watches.has(id) && !remoteIds.has(id)) forget(id);
     }
@@ -528,7 +560,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   });
 
   const member: FleetMember | undefined = options.fleet?.join(key, {
-    localWatch: () => ({ ids: pollableIds(), hasFeed: watches.hasFeed }),
+    // A lingering feed stays advertised: the lease and the feed's polling go on meanwhile.
+    localWatch: () => ({
+      ids: pollableIds(),
+      hasFeed: advertisesFeed({ hasLocalFeed: watches.hasFeed, isLingering: linger.isActive }),
+    }),
     onAcquired: () => {
       needsStateLoad = true;
       // A new holder looks at once: after a failover, what changed meanwhile is published now.
@@ -537,6 +573,21 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
   });
   let lastRemoteHasFeed = false;
   const remoteHasFeed = (): boolean => lastRemoteHasFeed;
+
+  /** Drops the feed unless a holder still polls it for another replica's registration. */
+  const dropFeedUnlessShared = (): void => {
+    if (feedPoller !== undefined && !(tickRole === 'holder' && remoteHasFeed())) {
+      setFeedPoller(undefined);
+    }
+  };
+
+  /** The linger ran its time with no feed subscriber back: everything stops as without one. */
+  const endLinger = (): void => {
+    if (isDisposed || watches.hasFeed) return;
+    member?.touch();
+    dropFeedUnlessShared();
+    stopIfIdle();
+  };
   // With a fleet, nudges and observations of other replicas arrive on the feed topic.
   if (member !== undefined) stopFeedListening = listen(tenantFeedTopic(key), onFeedEvent);
 
@@ -577,6 +628,8 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         return;
       }
       if (!watches.addFeed(subscriber)) return;
+      // Back within the linger: the feed never stopped, so no new baseline (and no gap).
+      linger.cancel();
       member?.touch();
       stopFeedListening ??= listen(tenantFeedTopic(key), onFeedEvent);
       if (feedPoller !== undefined) return;
@@ -587,15 +640,20 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
     releaseFeed(subscriber) {
       if (!watches.feedSubscribers().includes(subscriber)) return;
       if (watches.releaseFeed(subscriber)) {
+        const isLingering = startsLinger({
+          lingerMs: options.fleet?.feedLingerMs ?? 0,
+          hasStream: appender !== undefined,
+          feedSubscribersLeft: 0,
+          isClosing: isClosing || isDisposed,
+        });
+        if (isLingering) linger.start();
         member?.touch();
         if (member === undefined) {
           stopFeedListening?.();
           stopFeedListening = undefined;
         }
         // A holder keeps the feed while another replica registers feed subscribers.
-        if (feedPoller !== undefined && !(tickRole === 'holder' && remoteHasFeed())) {
-          setFeedPoller(undefined);
-        }
+        if (!isLingering) dropFeedUnlessShared();
       }
       stopIfIdle();
     },
@@ -617,10 +675,11 @@ export function createTenantPoller(options: TenantPollerOptions): TenantPoller {
         feedSubscribers: watches.feedSubscribers().length,
         isPolling: loop.isActive,
         failures: loop.failures,
-        ...(member === undefined ? {} : { role: member.role() }),
+        ...(member === undefined ? {} : { role: member.role(), isFeedLingering: linger.isActive }),
       };
     },
     close() {
+      isClosing = true;
       for (const subscriber of watches.allSubscribers()) subscriber.close();
       dispose();
     },
