@@ -69,6 +69,16 @@ describe('final job cache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('drops expired entries when it stores another, even if nobody asks for them again', () => {
+    const { cache, evictions, advance } = setup({ ttlMs: 100 });
+    for (const id of ['a', 'b', 'c']) cache.put(job(id, 'SUCCEEDED'), cache.mark('tenant-a'));
+    advance(100);
+    cache.put(job('d', 'SUCCEEDED'), cache.mark('tenant-a'));
+    expect(cache.size).toBe(1);
+    expect(evictions).toEqual(['expired', 'expired', 'expired']);
+    expect(cache.get('tenant-a', 'd')?.id).toBe('d');
+  });
+
   it('drops the least recently used entry beyond its size', () => {
     const { cache, evictions } = setup({ maxEntries: 2 });
     cache.put(job('a', 'SUCCEEDED'), cache.mark('t'));

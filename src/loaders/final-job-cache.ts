@@ -72,6 +72,18 @@ export function createFinalJobCache(options: FinalJobCacheOptions = {}): FinalJo
   // tenants keeps it bounded; an eviction costs in-flight reads of other tenants their caching.
   let generation = 0;
 
+  // Entries are stored in about the order they expire (one TTL from their read), so the expired
+  // ones gather at the front: each store drops them there, and memory follows the TTL, not only
+  // the size bound, even for entries nobody asks for again.
+  const dropExpiredFront = (): void => {
+    const nowMs = now();
+    for (const [key, entry] of entries) {
+      if (entry.expiresAtMs > nowMs) break;
+      entries.delete(key);
+      observer.evicted('expired');
+    }
+  };
+
   return {
     get(tenantKey, jobId) {
       if (!isOn) return undefined;
@@ -101,6 +113,7 @@ export function createFinalJobCache(options: FinalJobCacheOptions = {}): FinalJo
       if (expiresAtMs <= now()) return false;
       const key = entryKey(mark.tenantKey, job.id);
       entries.delete(key);
+      dropExpiredFront();
       entries.set(key, { job, expiresAtMs });
       while (entries.size > maxEntries) {
         const oldest = entries.keys().next();
