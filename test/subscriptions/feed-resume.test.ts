@@ -22,26 +22,6 @@ const TENANT = tenantHeaders(`RESUME-${randomUUID()}@AdobeOrg`);
 type FeedData = SegmentJobEventsWithCursorSubscription['segmentJobEvents'];
 type Feed = SubscriptionRecorder<SegmentJobEventsWithCursorSubscription>;
 
-async function createDefinition(service: StandaloneService): Promise<string> {
-  const response = await service.rest('POST', '/segment/definitions', TENANT, {
-    name: 'everyone with points',
-    expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.points >= 0' },
-    schema: { name: '_xdm.context.profile' },
-  });
-  const id = (response.body as { id?: string } | undefined)?.id;
-  if (id === undefined) throw new Error(`expected a definition, but got ${response.status}`);
-  return id;
-}
-
-async function createJob(service: StandaloneService, definitionId: string): Promise<string> {
-  const response = await service.rest('POST', '/segment/jobs', TENANT, [
-    { segmentId: definitionId },
-  ]);
-  const id = (response.body as { id?: string } | undefined)?.id;
-  if (id === undefined) throw new Error(`expected a job, but got ${response.status}`);
-  return id;
-}
-
 const eventsOf = (feed: Feed): FeedData[] => fieldsOf(feed.results, 'segmentJobEvents');
 
 /** Waits until the feed delivered a final status of every job. */
@@ -78,7 +58,7 @@ describe.skipIf(redisUrl === undefined)(
 
     beforeAll(async () => {
       service = await startStandaloneService({ EMULATOR_STEP_MS: '150' });
-      definitionId = await createDefinition(service);
+      definitionId = await service.createDefinition(TENANT);
       // A key prefix of this run alone: runs sharing the Redis server never see each other.
       const prefix = `test-resume-${randomUUID()}`;
       gateways = await Promise.all(
@@ -118,7 +98,7 @@ describe.skipIf(redisUrl === undefined)(
       const reference: Feed = third.subscribe(SegmentJobEventsWithCursorDocument, {});
       const dropping: Feed = first.subscribe(SegmentJobEventsWithCursorDocument, {});
       // Both feeds are registered (and the feed baselined) once a new job reaches them both.
-      const warmUp = await createJob(service, definitionId);
+      const warmUp = await service.createJob(TENANT, [definitionId]);
       await untilFinal(reference, [warmUp], 'the reference feed to see the first job end');
       await untilFinal(dropping, [warmUp], 'the first feed to see the first job end');
       const lastSeen = eventsOf(dropping).at(-1);
@@ -128,8 +108,8 @@ describe.skipIf(redisUrl === undefined)(
 
       // Changes while the client is away.
       const missed = [
-        await createJob(service, definitionId),
-        await createJob(service, definitionId),
+        await service.createJob(TENANT, [definitionId]),
+        await service.createJob(TENANT, [definitionId]),
       ];
       await untilFinal(reference, missed, 'the reference feed to see the missed jobs end');
 
@@ -137,7 +117,10 @@ describe.skipIf(redisUrl === undefined)(
       const resumed: Feed = second.subscribe(SegmentJobEventsWithCursorDocument, {
         after: cursor ?? null,
       });
-      const live = [await createJob(service, definitionId), await createJob(service, definitionId)];
+      const live = [
+        await service.createJob(TENANT, [definitionId]),
+        await service.createJob(TENANT, [definitionId]),
+      ];
       await untilFinal(resumed, [...missed, ...live], 'the resumed feed to see every job end');
       await untilFinal(reference, live, 'the reference feed to see the live jobs end');
 

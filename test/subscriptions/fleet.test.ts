@@ -20,26 +20,6 @@ const LEASE_MS = 1_000;
 const isBulkGet = (request: { method: string; path: string }): boolean =>
   request.method === 'POST' && request.path === '/segment/jobs/bulk-get';
 
-async function createDefinition(service: StandaloneService): Promise<string> {
-  const response = await service.rest('POST', '/segment/definitions', TENANT, {
-    name: 'everyone with points',
-    expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.points >= 0' },
-    schema: { name: '_xdm.context.profile' },
-  });
-  const id = (response.body as { id?: string } | undefined)?.id;
-  if (id === undefined) throw new Error(`expected a definition, but got ${response.status}`);
-  return id;
-}
-
-async function createJob(service: StandaloneService, definitionId: string): Promise<string> {
-  const response = await service.rest('POST', '/segment/jobs', TENANT, [
-    { segmentId: definitionId },
-  ]);
-  const id = (response.body as { id?: string } | undefined)?.id;
-  if (id === undefined) throw new Error(`expected a job, but got ${response.status}`);
-  return id;
-}
-
 describe.skipIf(redisUrl === undefined)(
   redisUrl === undefined
     ? 'three gateway processes sharing Redis (skipped: REDIS_URL is not set)'
@@ -54,7 +34,7 @@ describe.skipIf(redisUrl === undefined)(
     beforeAll(async () => {
       // Steps long enough that a job is still running while the test looks at the polls.
       service = await startStandaloneService({ EMULATOR_STEP_MS: '600' });
-      definitionId = await createDefinition(service);
+      definitionId = await service.createDefinition(TENANT);
       proxies = await Promise.all([0, 1, 2].map(() => startFaultProxy(service.baseUrl)));
       // A key prefix of this run alone: runs sharing the Redis server never see each other.
       const prefix = `test-fleet-${randomUUID()}`;
@@ -102,7 +82,9 @@ describe.skipIf(redisUrl === undefined)(
     }
 
     it('polls a tenant watched on all three replicas from one of them: the calls per tick of one process', async () => {
-      const jobs = await Promise.all([0, 1, 2].map(() => createJob(service, definitionId)));
+      const jobs = await Promise.all(
+        [0, 1, 2].map(() => service.createJob(TENANT, [definitionId])),
+      );
       // One job per replica, and one job watched on all three.
       const streams = clients.map((client, index) =>
         client.subscribe(SegmentJobStatusChangedDocument, {
@@ -119,7 +101,7 @@ describe.skipIf(redisUrl === undefined)(
     });
 
     it('loses no final status when the lease holder is killed with SIGKILL mid-job', async () => {
-      const jobId = await createJob(service, definitionId);
+      const jobId = await service.createJob(TENANT, [definitionId]);
       const streams = clients.map((client) =>
         client.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] }),
       );

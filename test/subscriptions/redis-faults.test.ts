@@ -48,15 +48,6 @@ async function killRedis(server: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-async function createJob(service: StandaloneService, definitionId: string): Promise<string> {
-  const response = await service.rest('POST', '/segment/jobs', TENANT, [
-    { segmentId: definitionId },
-  ]);
-  const id = (response.body as { id?: string } | undefined)?.id;
-  if (id === undefined) throw new Error(`expected a job, but got ${response.status}`);
-  return id;
-}
-
 describe('two replicas when Redis fails and comes back', () => {
   let service: StandaloneService;
   let redis: ChildProcess | undefined;
@@ -67,12 +58,7 @@ describe('two replicas when Redis fails and comes back', () => {
 
   beforeAll(async () => {
     service = await startStandaloneService({ EMULATOR_STEP_MS: '150' });
-    const response = await service.rest('POST', '/segment/definitions', TENANT, {
-      name: 'everyone with points',
-      expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.points >= 0' },
-      schema: { name: '_xdm.context.profile' },
-    });
-    definitionId = String((response.body as { id?: string }).id);
+    definitionId = await service.createDefinition(TENANT);
     // Nothing listens there yet: the replicas start without Redis.
     port = await freePort();
     const env = {
@@ -103,7 +89,7 @@ describe('two replicas when Redis fails and comes back', () => {
 
   /** Both replicas' subscribers of a new job receive it to its final status. */
   async function bothFollowAJobToTheEnd(): Promise<void> {
-    const jobId = await createJob(service, definitionId);
+    const jobId = await service.createJob(TENANT, [definitionId]);
     const streams = clients.map((client) =>
       client.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] }),
     );

@@ -36,24 +36,6 @@ const redisUrl = process.env.REDIS_URL;
 // A tenant of this run alone: other runs sharing the Redis server publish on other topics.
 const TENANT = tenantHeaders(`REPLICAS-${randomUUID()}@AdobeOrg`);
 
-async function createDefinition(
-  service: StandaloneService,
-  headers: Record<string, string>,
-): Promise<string> {
-  const response = await service.rest('POST', '/segment/definitions', headers, {
-    name: 'everyone with points',
-    expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.points >= 0' },
-    schema: { name: '_xdm.context.profile' },
-  });
-  const id = (response.body as { id?: string } | undefined)?.id;
-  if (id === undefined) {
-    throw new Error(
-      `expected a definition, but got ${response.status}: ${JSON.stringify(response.body)}`,
-    );
-  }
-  return id;
-}
-
 describe.skipIf(redisUrl === undefined)(
   redisUrl === undefined
     ? 'two gateway replicas sharing Redis (skipped: REDIS_URL is not set)'
@@ -80,7 +62,7 @@ describe.skipIf(redisUrl === undefined)(
       ]);
       replicaC = createJobEventBus({ redisUrl });
       onB = connectWs(replicaB.graphqlUrl, { connectionParams: TENANT });
-      definitionId = await createDefinition(service, TENANT);
+      definitionId = await service.createDefinition(TENANT);
     });
 
     afterAll(async () => {
@@ -188,7 +170,7 @@ describe.skipIf(redisUrl === undefined)(
 
     it('gives the subscriber on each replica a sound chain to the end, whoever saw each change', async () => {
       const [replicaA, replicaB] = replicas as [GatewayHarness, GatewayHarness];
-      const definitionId = await createDefinition(service, TENANT);
+      const definitionId = await service.createDefinition(TENANT);
       const jobId = await createJobThroughGateway(replicaA, [definitionId], TENANT);
       const streams = clients.map((client) =>
         client.subscribe(SegmentJobStatusChangedDocument, { ids: [jobId] }),
