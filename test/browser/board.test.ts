@@ -5,22 +5,15 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.ts';
+import { CHROMIUM, hasChromium, launchChromium, localOnlyPage } from '../support/local-browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const LOCAL_SCHEMES = new Set(['blob:', 'data:', 'about:']);
 const WAIT_MS = 15_000;
 
-function isLocal(url: string): boolean {
-  const parsed = new URL(url);
-  return LOCAL_SCHEMES.has(parsed.protocol) || LOCAL_HOSTS.has(parsed.hostname);
-}
-
-describe.skipIf(!existsSync(CHROMIUM))(
-  existsSync(CHROMIUM)
+describe.skipIf(!hasChromium)(
+  hasChromium
     ? 'the job board in a real browser'
     : `the job board in a real browser (skipped: no Chromium at ${CHROMIUM})`,
   () => {
@@ -32,19 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
     beforeAll(async () => {
       [harness, browser] = await Promise.all([
         startGatewayHarness({ env: { POLL_INTERVAL_MS: '50', EMULATOR_STEP_MS: '400' } }),
-        chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        }),
+        launchChromium(),
       ]);
     });
 
@@ -53,16 +34,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await harness?.close();
     });
 
-    async function boardPage(): Promise<Page> {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-      await context.route('**/*', async (route) => {
-        const url = route.request().url();
-        if (isLocal(url)) return route.continue();
-        offsite.push(url);
-        return route.abort('blockedbyclient');
-      });
-      return context.newPage();
-    }
+    const boardPage = (): Promise<Page> => localOnlyPage(browser, offsite);
 
     it('runs a segment and shows its row reaching SUCCEEDED live', async () => {
       const page = await boardPage();

@@ -1,27 +1,19 @@
 // GraphiQL in a real headless Chromium against the real gateway and embedded service: the default
 // query shows the demo jobs, and a segmentJobStatusChanged subscription updates the result pane
 // live until SUCCEEDED. Every request leaving localhost is blocked and recorded: none may occur.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SegmentJobsDocument } from '../generated/graphql.ts';
 import { type GatewayHarness, startGatewayHarness } from '../support/gateway-harness.ts';
+import { CHROMIUM, hasChromium, launchChromium, localOnlyPage } from '../support/local-browser.ts';
 import { isFinalStatus } from '../support/subscription-chain.ts';
 import { createJobThroughGateway, demoDefinitionId } from '../support/subscription-jobs.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../.tmp/graphiql-subscription.png', import.meta.url));
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-/** Schemes that never leave the page (GraphiQL starts its workers from blobs). */
-const LOCAL_SCHEMES = new Set(['blob:', 'data:', 'about:']);
 const WAIT_MS = 15_000;
-
-function isLocal(url: string): boolean {
-  const parsed = new URL(url);
-  return LOCAL_SCHEMES.has(parsed.protocol) || LOCAL_HOSTS.has(parsed.hostname);
-}
 
 /** The result pane's text with the editor's non-breaking spaces made plain. */
 async function resultText(page: Page): Promise<string> {
@@ -41,8 +33,8 @@ async function waitForResult(page: Page, needle: string): Promise<string> {
   return resultText(page);
 }
 
-describe.skipIf(!existsSync(CHROMIUM))(
-  existsSync(CHROMIUM)
+describe.skipIf(!hasChromium)(
+  hasChromium
     ? 'GraphiQL in a real browser'
     : `GraphiQL in a real browser (skipped: no Chromium at ${CHROMIUM})`,
   () => {
@@ -55,19 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       [harness, browser] = await Promise.all([
         // Half-second steps: the job runs for a couple of seconds, polled every 50 ms.
         startGatewayHarness({ env: { POLL_INTERVAL_MS: '50', EMULATOR_STEP_MS: '500' } }),
-        chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        }),
+        launchChromium(),
       ]);
     });
 
@@ -76,21 +56,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
      * tabs must not decide what the next test's page opens on.
      */
     async function freshPage(): Promise<Page> {
-      const context: BrowserContext = await browser.newContext({
-        viewport: { width: 1280, height: 720 },
-      });
-      await context.route('**/*', async (route) => {
-        const url = route.request().url();
-        if (isLocal(url)) return route.continue();
-        offsite.push(url);
-        return route.abort('blockedbyclient');
-      });
-      context.on('request', (request) => {
-        if (!isLocal(request.url()) && !offsite.includes(request.url())) {
-          offsite.push(request.url());
-        }
-      });
-      return context.newPage();
+      return localOnlyPage(browser, offsite);
     }
 
     afterAll(async () => {
