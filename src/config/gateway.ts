@@ -109,6 +109,11 @@ export interface GraphqlLimits {
    * upstream-sized data; checked while resolving. @default 20000
    */
   maxResolvedItems: number;
+  /**
+   * `GRAPHQL_JIT` (on|off): queries and mutations run compiled by graphql-jit, answers identical
+   * to graphql-js (test/gateway/compiled-execution.test.ts). @default true
+   */
+  jit: boolean;
 }
 
 export interface SubscriptionLimits {
@@ -319,6 +324,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       OTEL_EXPORTER_OTLP_ENDPOINT: urlVar(),
       OTEL_SERVICE_NAME: optionalString(),
       BOARD: z.enum(['on', 'off']).optional(),
+      GRAPHQL_JIT: z.enum(['on', 'off']).default('on'),
       FINAL_JOB_CACHE_SIZE: intVar(10_000, 0, 10_000_000),
       FINAL_JOB_TTL_MS: intVar(60_000, 1, 86_400_000),
       LIST_CACHE_TTL_MS: intVar(0, 0, 600_000),
@@ -361,6 +367,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       maxCost: e.GRAPHQL_MAX_COST,
       maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
       maxResolvedItems: e.GRAPHQL_MAX_RESOLVED_ITEMS,
+      jit: e.GRAPHQL_JIT === 'on',
     },
     subscriptions: {
       pollIntervalMs: e.POLL_INTERVAL_MS,

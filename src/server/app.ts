@@ -15,6 +15,7 @@ import type { UpstreamCallEvent, UpstreamClient } from '../upstream/types.ts';
 import type { Watcher } from '../watcher/index.ts';
 import { answerBoard, isBoardPath } from './board/board.ts';
 import { type BodyRefusal, checkDeclaredSize, readStreamedBody } from './body-limit.ts';
+import { useCompiledExecution } from './compiled-execution.ts';
 import { corsForOrigins } from './cors.ts';
 import { CSRF_HEADERS, useCsrfPrevention } from './csrf-prevention.ts';
 import {
@@ -214,6 +215,8 @@ export function buildApp(options: BuildAppOptions): App {
                 if (observedAt !== undefined) metrics.recordPushLag(Date.now() - observedAt);
               },
       }),
+      // Before the live queries: they wrap whichever executor is set (see compiled-execution.ts).
+      ...(config.graphql.jit ? [useCompiledExecution()] : []),
       // @live queries: re-executed when the watcher observes a change (see live-queries.ts).
       useLiveQueries<RequestContext & InitialContext>({
         watcher,
