@@ -90,6 +90,8 @@ interface Target {
 
 interface LoadResult {
   requestsPerSecond: number;
+  /** Server CPU µs per request, per host of the target. */
+  cpuPerRequest: number[];
   row: Record<string, string | number>;
 }
 
@@ -172,11 +174,14 @@ async function load(target: Target): Promise<LoadResult> {
   const counts = counted === undefined ? {} : (await counted.call('calls')).counts;
   await expectSameAnswer(target);
   const completed = result.requests.total;
-  const perRequest = (index: number) =>
-    formatInt(((after[index] ?? 0) - (before[index] ?? 0)) / completed);
+  const cpuPerRequest = target.hosts.map(
+    (_, index) => ((after[index] ?? 0) - (before[index] ?? 0)) / completed,
+  );
+  const perRequest = (index: number) => formatInt(cpuPerRequest[index] ?? 0);
   const requestsPerSecond = completed / result.duration;
   return {
     requestsPerSecond,
+    cpuPerRequest,
     row: {
       target: target.name,
       'req/s': formatInt(requestsPerSecond),
@@ -406,6 +411,87 @@ async function profileGateway(host: HostProcess): Promise<void> {
   }
 }
 
+/**
+ * The CPU levers, one gateway-alone process each over the same embedded service (as (iii-b)):
+ * compiled execution off and on, and the young generation sizes tried for `npm start`
+ * (README "Performance"). Rounds alternate the levers so that drift of the machine hits them alike.
+ */
+const LEVERS: { name: string; env: Record<string, string>; nodeFlags: string[] }[] = [
+  { name: 'GRAPHQL_JIT=off', env: { GRAPHQL_JIT: 'off' }, nodeFlags: [] },
+  { name: 'GRAPHQL_JIT=on', env: { GRAPHQL_JIT: 'on' }, nodeFlags: [] },
+  ...[16, 32, 64].map((size) => ({
+    name: `GRAPHQL_JIT=on, --max-semi-space-size=${size}`,
+    env: { GRAPHQL_JIT: 'on' },
+    nodeFlags: [`--max-semi-space-size=${size}`],
+  })),
+];
+/** `BENCH_LEVER_ROUNDS`: rounds over all levers; the table shows each lever's median. */
+const LEVER_ROUNDS = Number(process.env.BENCH_LEVER_ROUNDS ?? 2);
+
+async function measureLevers(together: HostProcess): Promise<void> {
+  const baseUrl = together.info.upstreamBaseUrl as string;
+  const samples = new Map<string, { gateway: number[]; embedded: number[]; rps: number[] }>();
+  let expectBody: string | undefined;
+  for (let round = 0; round < LEVER_ROUNDS; round++) {
+    for (const lever of LEVERS) {
+      const host = await startHost(
+        {
+          env: { ...HOST_ENV, ...serviceModeEnv(baseUrl), ...lever.env },
+          embedded: false,
+          gateway: true,
+          ceiling: false,
+        },
+        { nodeFlags: lever.nodeFlags },
+      );
+      try {
+        const url = host.info.graphqlUrl as string;
+        const body = await gatewayPage(url, ALONE_HEADERS);
+        // Every lever answers the same bytes, or it is not a lever but a change.
+        expectBody ??= body;
+        if (body !== expectBody) throw new Error(`expected ${lever.name} to answer the same bytes`);
+        const result = await load({
+          name: lever.name,
+          ...pageRequest(url, ALONE_HEADERS),
+          expectBody: body,
+          hosts: [host, together],
+        });
+        const entry = samples.get(lever.name) ?? { gateway: [], embedded: [], rps: [] };
+        entry.gateway.push(result.cpuPerRequest[0] ?? 0);
+        entry.embedded.push(result.cpuPerRequest[1] ?? 0);
+        entry.rps.push(result.requestsPerSecond);
+        samples.set(lever.name, entry);
+      } finally {
+        await host.stop();
+      }
+    }
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1
+      ? (sorted[middle] ?? 0)
+      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+  const baseline = median(samples.get(LEVERS[0]?.name ?? '')?.gateway ?? [1]);
+  console.log(
+    `\nCPU levers: the gateway process alone (as (iii-b)) for segmentJobs(first: ${PAGE_SIZE}), medians of ${LEVER_ROUNDS} alternating round(s), ${MEASURE_SECONDS} s measured each; same answer bytes checked for every lever.`,
+  );
+  console.table(
+    LEVERS.map((lever) => {
+      const entry = samples.get(lever.name) ?? { gateway: [], embedded: [], rps: [] };
+      const gateway = median(entry.gateway);
+      return {
+        lever: lever.name,
+        'gateway CPU µs/req': formatInt(gateway),
+        'vs JIT off': `${(gateway / baseline).toFixed(2)}×`,
+        'each round µs/req': entry.gateway.map((value) => formatInt(value)).join(', '),
+        'embedded CPU µs/req': formatInt(median(entry.embedded)),
+        'req/s': formatInt(median(entry.rps)),
+      };
+    }),
+  );
+}
+
 /** Prints the throughput table, the ratios and the batching table; profiles below the goal. */
 export async function runGatewayBench(): Promise<void> {
   const together = await startHost({ env: HOST_ENV, embedded: true, gateway: true, ceiling: true });
@@ -423,6 +509,7 @@ export async function runGatewayBench(): Promise<void> {
     await waitUntilFinal(baseUrl, jobIds, 60_000);
     const ratio = await measureThroughput({ together, alone });
     await measureBatching(together, jobIds);
+    await measureLevers(together);
     if (ratio < GOAL_RATIO || process.env.BENCH_PROFILE === '1') await profileGateway(alone);
   } finally {
     await alone?.stop();

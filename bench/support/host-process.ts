@@ -16,6 +16,8 @@ import type {
 export interface HostOptions {
   /** Run with `--expose-gc`, so `memory` samples after a full GC. @default false */
   exposeGc?: boolean;
+  /** Extra Node flags, e.g. `--max-semi-space-size=32`. @default none */
+  nodeFlags?: readonly string[];
   /** @default 60000 */
   startTimeoutMs?: number;
   /** Longest wait for one command's answer. @default 60000 */
@@ -51,6 +53,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 export async function startHost(spec: HostSpec, options: HostOptions = {}): Promise<HostProcess> {
   const execArgv = ['--import', 'tsx'];
   if (options.exposeGc) execArgv.push('--expose-gc');
+  execArgv.push(...(options.nodeFlags ?? []));
   const child = fork(HOST_ENTRY, [JSON.stringify(spec)], {
     cwd: REPO_ROOT,
     execArgv,

@@ -28,15 +28,15 @@ export interface CompiledExecutionStats {
 }
 
 /** What a cache entry holds: the compiled operation, or why graphql-js runs it instead. */
-type Entry = { schema: GraphQLSchema; compiled: CompiledQuery | undefined };
+export type CompiledEntry = { schema: GraphQLSchema; compiled: CompiledQuery | undefined };
 
 /** A bounded LRU of compiled operations by document object and operation name. */
-function createCompiledCache(maxEntries: number) {
+export function createCompiledCache(maxEntries: number) {
   // Documents come from yoga's parse cache, so one document text is one object.
-  const byDocument = new Map<DocumentNode, Map<string, Entry>>();
+  const byDocument = new Map<DocumentNode, Map<string, CompiledEntry>>();
   let size = 0;
   return {
-    get(document: DocumentNode, operationName: string): Entry | undefined {
+    get(document: DocumentNode, operationName: string): CompiledEntry | undefined {
       const perDocument = byDocument.get(document);
       const entry = perDocument?.get(operationName);
       if (perDocument !== undefined && entry !== undefined) {
@@ -46,7 +46,7 @@ function createCompiledCache(maxEntries: number) {
       }
       return entry;
     },
-    set(document: DocumentNode, operationName: string, entry: Entry): void {
+    set(document: DocumentNode, operationName: string, entry: CompiledEntry): void {
       let perDocument = byDocument.get(document);
       if (perDocument === undefined) {
         perDocument = new Map();
