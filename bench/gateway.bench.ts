@@ -33,9 +33,10 @@ const BATCH_SIZES = [1, 10, 100, 250] as const;
 const BULK_GET_PATH = callKey('POST', '/segment/jobs/bulk-get');
 
 /**
- * Production settings, except: jobs that finish at once, a small demo profile store, and the
+ * Production settings, except: jobs that finish at once, a small demo profile store, the
  * alias and token limits raised for the batching table, which sends up to 250 `segmentJob`
- * aliases in one operation. The page query runs within the default limits.
+ * aliases in one operation, and no final-job cache. The page query runs within the default
+ * limits.
  */
 const HOST_ENV: Record<string, string> = {
   LOG_LEVEL: 'info',
@@ -44,6 +45,9 @@ const HOST_ENV: Record<string, string> = {
   EMULATOR_MAX_ACTIVE_JOBS: '1000',
   GRAPHQL_MAX_ALIASES: '300',
   GRAPHQL_MAX_TOKENS: '20000',
+  // The batching table counts how the per-request loader groups lookups into bulk-gets; with
+  // the final-job cache on, every lookup after the first of a job would cost no call at all.
+  FINAL_JOB_CACHE_SIZE: '0',
 };
 
 const ALONE_HEADERS = { 'x-gateway-key': BENCH_GATEWAY_KEY };

@@ -39,7 +39,7 @@ const benches: Bench[] = [
     run: runReplicasBench,
   },
   {
-    name: 'Attacks: hostile clients against one gateway at its default limits',
+    name: 'Attacks: hostile clients at the default limits',
     run: runAttacksBench,
   },
   {
