@@ -1,6 +1,7 @@
 // Composition root: config → embedded service on its own worker thread (when no UPSTREAM_URL)
 // → gateway (client, tenants, bus, watcher, app) → start → one orderly stop however many
-// SIGTERM/SIGINT arrive, gateway first, then the service's thread. Nothing else.
+// SIGTERM/SIGINT arrive, gateway first, then the service's thread. Nothing else. The gateway's
+// module graph (and the tracing SDK, only when configured) is imported while the thread boots.
 import { pino } from 'pino';
 import {
   ConfigError,
@@ -10,10 +11,9 @@ import {
   loadGatewayConfig,
   unreachableUpstreamProblem,
 } from './config/index.ts';
-import { startTracing } from './observability/tracing-sdk.ts';
 import { stopOnSignals } from './process/stop-on-signals.ts';
 import { type ServiceThread, startServiceThread } from './segmentation-service/thread.ts';
-import { createGateway, type Gateway } from './server/gateway.ts';
+import type { Gateway } from './server/gateway.ts';
 
 function loadConfig() {
   try {
@@ -28,7 +28,11 @@ function loadConfig() {
 }
 
 const config = loadConfig();
-startTracing(config.tracing);
+// Off by default: the SDK (about 17 MB and 100 ms of imports) is loaded only when it exports.
+if (config.tracing.otlpEndpoint !== undefined) {
+  const { startTracing } = await import('./observability/tracing-sdk.ts');
+  startTracing(config.tracing);
+}
 const logger = pino({ level: config.logLevel });
 
 /** Ends the process before it serves: one plain sentence when the operator can fix it. */
@@ -75,7 +79,11 @@ async function checkUpstream(gateway: Gateway, url: string): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  const embedded = await startEmbedded();
+  // The thread boots (and starts listening) while this thread loads the gateway's modules.
+  const [embedded, { createGateway }] = await Promise.all([
+    startEmbedded(),
+    import('./server/gateway.ts'),
+  ]);
   const baseUrl = config.upstream.url ?? embedded?.baseUrl;
   if (baseUrl === undefined)
     throw new Error('expected UPSTREAM_URL or the embedded service, but got neither');

@@ -1,6 +1,8 @@
 // Seeds the demo tenant (org DEMO@AdobeOrg, sandbox prod) when it is empty: profiles, definitions
 // with fixed ids and ten days of jobs, each evaluated for real over that day's profiles. It
-// writes through the store only and never touches a tenant that already has data.
+// writes through the store only and never touches a tenant that already has data. Each run is
+// stored whole (PROCESSING, memberships, SUCCEEDED) before the next starts, so an abort between
+// runs leaves finished jobs only.
 import { randomUUID } from 'node:crypto';
 import { DEMO_TENANT } from '../config/index.ts';
 import { createDefinitionDocument, type DefinitionDocument } from './definition-document.ts';
@@ -116,6 +118,8 @@ export interface SeedOptions {
   logger: ServiceLogger;
   /** @default Date.now */
   now?: () => number;
+  /** Checked before each run: once aborted, no further job is seeded (the profiles remain). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Profiles ready for evaluation; identities are read once per profile, not once per state. */
@@ -194,6 +198,10 @@ export async function seedDemoTenant(options: SeedOptions): Promise<boolean> {
 
   let jobs = 0;
   for (const run of plan.runs) {
+    if (options.signal?.aborted === true) {
+      logger.info({ jobs }, 'demo tenant seeding stopped before its last run');
+      return true;
+    }
     const selected = run.definitionIds.flatMap((id) => definitions.get(id) ?? []);
     if (selected.length === 0) continue;
     const profiles = readProfiles(history.profilesAt(run.state));

@@ -27,6 +27,12 @@ export interface SegmentationServiceOptions extends Omit<EmulatorConfig, 'seedDe
   logger?: ServiceLogger | undefined;
   /** Seed the demo tenant when it is empty. @default true */
   seedDemo?: boolean | undefined;
+  /**
+   * Seed after listening, in the background (`npm start`): the service answers meanwhile, and
+   * the demo's definitions and jobs appear as they are stored, oldest first. `StartedService`'s
+   * `demoSeeded` settles when it is done. When false, `start()` resolves once seeded. @default false
+   */
+  seedAfterListening?: boolean | undefined;
   /** Profiles evaluated between yields to the event loop. @default 2000 */
   evaluationChunkProfiles?: number | undefined;
   /**
@@ -50,6 +56,11 @@ export interface StartedService {
   /** URL of `POST /emulator/profiles`, the endpoint that loads profiles. */
   profilesUrl: string;
   port: number;
+  /**
+   * Settles once the demo seed is over: true when it seeded, false when it had nothing to do (or
+   * was off, or failed, which is logged). Already settled unless `seedAfterListening`.
+   */
+  demoSeeded: Promise<boolean>;
 }
 
 export interface SegmentationService {
@@ -63,6 +74,9 @@ interface Running {
   store: SegmentationStore;
   runner: JobRunner;
   http: HttpServer;
+  /** Ends a background seed between two runs; the stop waits for it before closing SQLite. */
+  seedAbort: AbortController;
+  demoSeeded: Promise<boolean>;
 }
 
 function urlHost(host: string): string {
@@ -111,24 +125,40 @@ export function createSegmentationService(
       ...(options.testHooks === true ? testHookRoutes() : []),
     ]);
     const http = createHttpServer({ router, logger, maxBodyBytes: options.maxBodyBytes });
+    const seedAbort = new AbortController();
+    const seed = (): Promise<boolean> =>
+      (options.seedDemo ?? true)
+        ? seedDemoTenant({
+            store,
+            compile: compilePql,
+            profileCount: options.demoProfiles,
+            logger,
+            signal: seedAbort.signal,
+          })
+        : Promise.resolve(false);
     try {
-      if (options.seedDemo ?? true) {
-        await seedDemoTenant({
-          store,
-          compile: compilePql,
-          profileCount: options.demoProfiles,
-          logger,
-        });
-      }
+      const isBackground = options.seedAfterListening === true;
+      const seededFirst = isBackground ? false : await seed();
+      // Once, before a background seed stores anything: it never picks up a seeded job.
       runner.recover();
       const boundPort = await http.listen(port, host);
-      running = { store, runner, http };
+      // On a macrotask, so the caller learns where the service listens before the seed's CPU work.
+      const demoSeeded = isBackground
+        ? new Promise<void>((resolve) => setImmediate(resolve))
+            .then(seed)
+            .catch((error: unknown) => {
+              logger.error({ err: error }, 'demo tenant seeding failed');
+              return false;
+            })
+        : Promise.resolve(seededFirst);
+      running = { store, runner, http, seedAbort, demoSeeded };
       stopping = undefined;
       const origin = `http://${urlHost(host)}:${boundPort}`;
       return {
         baseUrl: `${origin}${API_BASE_PATH}`,
         profilesUrl: `${origin}${PROFILES_PATH}`,
         port: boundPort,
+        demoSeeded,
       };
     } catch (error) {
       await runner.stop();
@@ -139,6 +169,8 @@ export function createSegmentationService(
   }
 
   async function shutdown(current: Running): Promise<void> {
+    current.seedAbort.abort();
+    await current.demoSeeded;
     await current.http.close();
     await current.runner.stop();
     current.store.close();

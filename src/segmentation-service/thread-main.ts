@@ -12,7 +12,9 @@ if (parentPort === null) {
 const port = parentPort;
 const { config } = workerData as ServiceThreadData;
 const logger = pino({ level: config.logLevel, name: 'segmentation-service' });
-const service = createSegmentationService({ ...config, logger });
+// The demo seed (about 0.6 s of CPU for 10,000 profiles) runs after the service listens, so
+// `npm start` answers meanwhile; the demo's jobs appear as they are stored.
+const service = createSegmentationService({ ...config, logger, seedAfterListening: true });
 
 port.on('message', (message: ToServiceThread) => {
   if (message.type !== 'stop') return;

@@ -3,7 +3,6 @@
 // starting are separate so tests and main decide ports; WebSocket transports attach to `server`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/index.ts';
@@ -23,6 +22,7 @@ import {
   GRAPHIQL_DEFAULT_QUERY,
   graphiqlHeaders,
   isGraphiqlPageRequest,
+  renderGraphiqlLazily,
 } from './graphiql.ts';
 import { useGraphqlLimits } from './graphql-limits.ts';
 import {
@@ -187,7 +187,7 @@ export function buildApp(options: BuildAppOptions): App {
         ? {}
         : { headers: graphiqlHeaders(config.auth) }),
     },
-    renderGraphiQL,
+    renderGraphiQL: renderGraphiqlLazily,
     context: (initial) => createRequestContext(initial as InitialContext, contextOptions),
     plugins: [
       // graphql-sse's single connection mode is refused, and persisted GETs need no preflight

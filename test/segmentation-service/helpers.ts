@@ -29,6 +29,8 @@ export interface RunningService {
   baseUrl: string;
   profilesUrl: string;
   dataDir: string;
+  /** Settles when the demo seed is over (see `StartedService.demoSeeded`). */
+  demoSeeded: Promise<boolean>;
   /** Stops the service; the data dir stays (see `dispose`). */
   stop(): Promise<void>;
   /** Stops the service and removes the data dir. */
@@ -46,12 +48,13 @@ export async function startService(overrides: ServiceOverrides = {}): Promise<Ru
     ...overrides,
     dataDir,
   });
-  const { baseUrl, profilesUrl } = await service.start(0, '127.0.0.1');
+  const { baseUrl, profilesUrl, demoSeeded } = await service.start(0, '127.0.0.1');
   return {
     service,
     baseUrl,
     profilesUrl,
     dataDir,
+    demoSeeded,
     stop: () => service.stop(),
     dispose: async () => {
       await service.stop();
