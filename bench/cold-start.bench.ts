@@ -1,7 +1,7 @@
-// Cold start of the whole `npm start` process, before and after the build: `tsx src/main.ts`
-// (TypeScript compiled while starting, a tsx wrapper process in front) against `node
-// dist/main.js`. Each run: a fresh DATA_DIR, the embedded service seeding the demo tenant,
-// time from spawn to the first /readyz 200, RSS once idle, time from SIGTERM to exit.
+// Cold start and idle memory, side by side: `npm start` as built (`node dist/main.js`, embedded
+// service seeding the demo tenant in a fresh DATA_DIR), the same before the build (`tsx
+// src/main.ts`), and the gateway alone (UPSTREAM_URL to an embedded service already running).
+// Each run: spawn to /readyz 200 and to the first GraphQL answer, RSS once idle, SIGTERM to exit.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,9 +19,21 @@ interface Variant {
   name: string;
   command: string;
   args: string[];
+  /** UPSTREAM_URL: the gateway alone, over a service started once by the bench. */
+  upstreamUrl?: string | undefined;
 }
 
-function variants(): Variant[] {
+/** What the first answer asks: one page of jobs (an upstream call behind it). */
+const FIRST_QUERY = '{ segmentJobs(first: 1) { totalCount } }';
+/** Passthrough credentials, which the embedded service accepts for the demo tenant. */
+const PASSTHROUGH_HEADERS = {
+  authorization: 'Bearer cold-start-bench',
+  'x-api-key': 'cold-start-bench',
+  'x-gw-ims-org-id': 'DEMO@AdobeOrg',
+  'x-sandbox-name': 'prod',
+};
+
+function variants(upstreamUrl: string): Variant[] {
   const tsxCli = join(
     createRequire(import.meta.url).resolve('tsx/package.json'),
     '..',
@@ -31,15 +43,49 @@ function variants(): Variant[] {
   return [
     { name: 'before: tsx src/main.ts', command: process.execPath, args: [tsxCli, 'src/main.ts'] },
     {
-      name: 'after: node dist/main.js',
+      name: 'npm start: node dist/main.js',
       command: process.execPath,
       args: ['--enable-source-maps', 'dist/main.js'],
+    },
+    {
+      name: 'gateway alone (UPSTREAM_URL)',
+      command: process.execPath,
+      args: ['--enable-source-maps', 'dist/main.js'],
+      upstreamUrl,
     },
   ];
 }
 
+/** The embedded service on its own (`npm run emulator`), demo seeded, for the gateway alone. */
+async function startUpstream(dataDir: string): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const child = spawn(process.execPath, ['dist/segmentation-service/main.js'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    let pending = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        const parsed = JSON.parse(line) as { baseUrl?: string };
+        if (parsed.baseUrl !== undefined) resolve(parsed.baseUrl);
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`expected the service, but it exited (${code})`)),
+    );
+  });
+  child.stdout?.resume();
+  return { child, baseUrl };
+}
+
 interface Sample {
   readyMs: number;
+  firstAnswerMs: number;
   serverRssBytes: number;
   totalRssBytes: number;
   stopMs: number;
@@ -88,6 +134,7 @@ async function measure(variant: Variant): Promise<Sample> {
       EMULATOR_PORT: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      ...(variant.upstreamUrl === undefined ? {} : { UPSTREAM_URL: variant.upstreamUrl }),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -105,6 +152,25 @@ async function measure(variant: Variant): Promise<Sample> {
       5,
     );
     const readyMs = performance.now() - startedMs;
+    // The first answer with data: an error (say, the upstream not ready yet) is not one.
+    await waitFor(
+      async () => {
+        const response = await fetch(`${origin}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(variant.upstreamUrl === undefined ? {} : PASSTHROUGH_HEADERS),
+          },
+          body: JSON.stringify({ query: FIRST_QUERY }),
+        });
+        const body = (await response.json()) as { data?: { segmentJobs?: unknown } | null };
+        return body.data?.segmentJobs === undefined ? undefined : true;
+      },
+      60_000,
+      'a first GraphQL answer',
+      5,
+    );
+    const firstAnswerMs = performance.now() - startedMs;
     await delay(IDLE_MS);
     const serverRssBytes = rssOf(pid);
     const wrapperRssBytes = child.pid !== undefined && child.pid !== pid ? rssOf(child.pid) : 0;
@@ -113,6 +179,7 @@ async function measure(variant: Variant): Promise<Sample> {
     await exited;
     return {
       readyMs,
+      firstAnswerMs,
       serverRssBytes,
       totalRssBytes: serverRssBytes + wrapperRssBytes,
       stopMs: performance.now() - stoppingMs,
@@ -132,11 +199,22 @@ export async function runColdStartBench(): Promise<void> {
   if (build.status !== 0) throw new Error('expected npm run build to succeed, but it failed');
   const buildMs = performance.now() - buildStartedMs;
 
-  const all = variants();
+  const upstreamDir = mkdtempSync(join(tmpdir(), 'cold-start-upstream-'));
+  const upstream = await startUpstream(upstreamDir);
+  const all = variants(upstream.baseUrl);
   const samples = new Map<string, Sample[]>(all.map((variant) => [variant.name, []]));
-  // Interleaved, so load from elsewhere on the machine weighs on both alike.
-  for (let run = 0; run < RUNS; run++) {
-    for (const variant of all) samples.get(variant.name)?.push(await measure(variant));
+  try {
+    // Interleaved, so load from elsewhere on the machine weighs on all alike.
+    for (let run = 0; run < RUNS; run++) {
+      for (const variant of all) samples.get(variant.name)?.push(await measure(variant));
+    }
+  } finally {
+    upstream.child.kill('SIGTERM');
+    await new Promise<void>((resolve) => {
+      if (upstream.child.exitCode !== null) resolve();
+      else upstream.child.once('exit', () => resolve());
+    });
+    rmSync(upstreamDir, { recursive: true, force: true });
   }
   console.table(
     all.map((variant) => {
@@ -150,6 +228,9 @@ export async function runColdStartBench(): Promise<void> {
         processes: runs[0]?.processes ?? 0,
         'spawn → /readyz 200, median (ms)': formatMs(median((sample) => sample.readyMs)),
         'max (ms)': formatMs(ready.max),
+        'spawn → first GraphQL answer, median (ms)': formatMs(
+          median((sample) => sample.firstAnswerMs),
+        ),
         'idle RSS, server (MiB)': mib(median((sample) => sample.serverRssBytes)),
         'idle RSS, all processes (MiB)': mib(median((sample) => sample.totalRssBytes)),
         'SIGTERM → exit (ms)': formatMs(median((sample) => sample.stopMs)),
@@ -157,6 +238,6 @@ export async function runColdStartBench(): Promise<void> {
     }),
   );
   console.log(
-    `npm run build (tsc, check and emit, once): ${formatMs(buildMs)} ms; each run: fresh DATA_DIR, embedded service, 10,000 demo profiles seeded; RSS read after ${IDLE_MS} ms idle; COLD_START_RUNS=${RUNS}.`,
+    `npm run build (tsc, check and emit, once): ${formatMs(buildMs)} ms; npm start runs: fresh DATA_DIR, embedded service seeding 10,000 demo profiles (after it listens); gateway alone: UPSTREAM_URL to one service started before the runs, its RSS not counted; first answer: ${FIRST_QUERY}; RSS read after ${IDLE_MS} ms idle; COLD_START_RUNS=${RUNS}.`,
   );
 }

@@ -122,6 +122,8 @@ export interface SeedOptions {
   signal?: AbortSignal | undefined;
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Profiles ready for evaluation; identities are read once per profile, not once per state. */
 function createProfileReader(): (profiles: readonly DemoProfile[]) => CachedProfile[] {
   const identities = new WeakMap<object, { identity: string; namespaces: string[] } | null>();
@@ -156,12 +158,17 @@ export async function seedDemoTenant(options: SeedOptions): Promise<boolean> {
 
   const plan = planDemoRuns(now());
   const history = createDemoHistory(options.profileCount, plan.states);
+  // Between the long synchronous steps, requests to the service (seeding after it listens) are
+  // answered; the stored data is the same either way.
+  await yieldToEventLoop();
   const readProfiles = createProfileReader();
   const rows: StoredProfileInput[] = readProfiles(history.current).map((profile) => ({
     identity: profile.identity,
     doc: JSON.stringify(profile.doc),
   }));
+  await yieldToEventLoop();
   store.saveProfiles(DEMO_SCOPE, rows, false);
+  await yieldToEventLoop();
 
   const mergePolicyId = store.defaultMergePolicy(DEMO_SCOPE).id;
   const definitions = new Map<
@@ -205,6 +212,7 @@ export async function seedDemoTenant(options: SeedOptions): Promise<boolean> {
     const selected = run.definitionIds.flatMap((id) => definitions.get(id) ?? []);
     if (selected.length === 0) continue;
     const profiles = readProfiles(history.profilesAt(run.state));
+    await yieldToEventLoop();
     if (await seedFinishedJob(options, run, profiles, selected)) jobs += 1;
   }
   logger.info(
