@@ -2,7 +2,7 @@
 // object that starts and stops. Callers (the gateway's main, tests) only ever speak HTTP to it.
 import type { EmulatorConfig } from '../config/index.ts';
 import { definitionRoutes } from './definition-routes.ts';
-import { seedDemoTenant } from './demo-seed.ts';
+import { DEMO_SCOPE, seedDemoTenant } from './demo-seed.ts';
 import { createHttpServer, type HttpServer } from './http-server.ts';
 import { jobRoutes } from './job-routes.ts';
 import { createJobRunner, type EvaluationProgress, type JobRunner } from './job-runner.ts';
@@ -11,6 +11,7 @@ import { createProfileCache } from './profile-cache.ts';
 import { createProfileLoads, type ProfileLoads } from './profile-loads.ts';
 import { PROFILES_PATH, profileRoutes } from './profile-routes.ts';
 import { API_BASE_PATH, createRouter } from './router.ts';
+import { seedOnThread } from './seed-thread.ts';
 import { type ServiceLogger, silentLogger } from './service-logger.ts';
 import { createStore, type SegmentationStore } from './store.ts';
 import { testHookRoutes } from './test-hook-routes.ts';
@@ -33,6 +34,11 @@ export interface SegmentationServiceOptions extends Omit<EmulatorConfig, 'seedDe
    * `demoSeeded` settles when it is done. When false, `start()` resolves once seeded. @default false
    */
   seedAfterListening?: boolean | undefined;
+  /**
+   * With `seedAfterListening`: seed on a short-lived thread of its own (see seed-thread.ts), so
+   * this thread keeps answering and the seed's garbage leaves with it. @default false
+   */
+  seedOnThread?: boolean | undefined;
   /** Profiles evaluated between yields to the event loop. @default 2000 */
   evaluationChunkProfiles?: number | undefined;
   /**
@@ -126,15 +132,28 @@ export function createSegmentationService(
     ]);
     const http = createHttpServer({ router, logger, maxBodyBytes: options.maxBodyBytes });
     const seedAbort = new AbortController();
+    const seedElsewhere = async (): Promise<boolean> => {
+      const isSeeded = await seedOnThread({
+        dataDir: options.dataDir,
+        profileCount: options.demoProfiles,
+        logLevel: options.logLevel,
+        signal: seedAbort.signal,
+      });
+      // Written through another connection: profiles read meanwhile would be stale.
+      profiles.invalidate(DEMO_SCOPE);
+      return isSeeded;
+    };
     const seed = (): Promise<boolean> =>
       (options.seedDemo ?? true)
-        ? seedDemoTenant({
-            store,
-            compile: compilePql,
-            profileCount: options.demoProfiles,
-            logger,
-            signal: seedAbort.signal,
-          })
+        ? options.seedOnThread === true && options.seedAfterListening === true
+          ? seedElsewhere()
+          : seedDemoTenant({
+              store,
+              compile: compilePql,
+              profileCount: options.demoProfiles,
+              logger,
+              signal: seedAbort.signal,
+            })
         : Promise.resolve(false);
     try {
       const isBackground = options.seedAfterListening === true;

@@ -44,9 +44,9 @@ export interface ServiceThread {
 }
 
 /** The worker entry beside this module, with this module's extension (.ts under tsx, .js built). */
-export function serviceThreadEntry(): URL {
+export function serviceThreadEntry(name = 'thread-main'): URL {
   const extension = extname(fileURLToPath(import.meta.url));
-  return new URL(`./thread-main${extension}`, import.meta.url);
+  return new URL(`./${name}${extension}`, import.meta.url);
 }
 
 /**
@@ -68,14 +68,23 @@ const { workerData } = require('node:worker_threads');
 });
 `;
 
-function threadData(config: EmulatorConfig): ServiceThreadData {
-  const entry = serviceThreadEntry();
+/** The bootstrap above, for another worker entry of this service (the demo seed's thread). */
+export function workerBootstrap(): string {
+  return BOOTSTRAP;
+}
+
+/** The workerData fields the bootstrap reads, for the entry module `name` beside this one. */
+export function workerEntry(name: string): { entry: string; tsxApi: string | undefined } {
+  const entry = serviceThreadEntry(name);
   const isTypeScript = entry.pathname.endsWith('.ts');
   return {
-    config,
     entry: entry.href,
     tsxApi: isTypeScript ? import.meta.resolve('tsx/esm/api') : undefined,
   };
+}
+
+function threadData(config: EmulatorConfig): ServiceThreadData {
+  return { config, ...workerEntry('thread-main') };
 }
 
 function describeExit(code: number, error: Error | undefined): string {
