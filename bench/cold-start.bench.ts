@@ -41,7 +41,11 @@ function variants(upstreamUrl: string): Variant[] {
     'cli.mjs',
   );
   return [
-    { name: 'tsx src/main.ts (no build)', command: process.execPath, args: [tsxCli, 'src/main.ts'] },
+    {
+      name: 'tsx src/main.ts (no build)',
+      command: process.execPath,
+      args: [tsxCli, 'src/main.ts'],
+    },
     {
       name: 'npm start: node dist/main.js',
       command: process.execPath,
