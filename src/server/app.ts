@@ -200,6 +200,9 @@ export function buildApp(options: BuildAppOptions): App {
       ...usePersistedOperationsMode(config.graphql.persistedOperations),
       useRequestErrorCodes(),
       useGraphqlLimits(config.graphql),
+      // The innermost executor: every plugin below that wraps execution (the operation's span,
+      // live queries) wraps the compiled one, never the other way round (see compiled-execution.ts).
+      ...(config.graphql.jit ? [useCompiledExecution()] : []),
       useOperationTelemetry(metrics),
       useOperationLog(logger),
       useSharedSubscriptionExecution({
@@ -215,8 +218,6 @@ export function buildApp(options: BuildAppOptions): App {
                 if (observedAt !== undefined) metrics.recordPushLag(Date.now() - observedAt);
               },
       }),
-      // Before the live queries: they wrap whichever executor is set (see compiled-execution.ts).
-      ...(config.graphql.jit ? [useCompiledExecution()] : []),
       // @live queries: re-executed when the watcher observes a change (see live-queries.ts).
       useLiveQueries<RequestContext & InitialContext>({
         watcher,
