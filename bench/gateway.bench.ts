@@ -1,5 +1,7 @@
 // Gateway HTTP throughput for one 20-job page against a plain node:http ceiling and against the
-// embedded service itself, and the upstream calls a batch of lookups costs. Servers run in forked
+// embedded service itself, the upstream calls a batch of lookups costs, and the gateway before
+// and after its levers (compiled execution, final-job cache, young generation) for a page, a final
+// job by id and 30 lookups. Servers run in forked
 // processes (embedded service + gateway + ceiling in one, as `npm start` runs them; a second
 // gateway alone); autocannon and the checks run here. Loopback only; every run is time-bounded.
 
@@ -15,7 +17,7 @@ import {
   readCpuProfile,
   summarizeCpuProfile,
 } from './support/cpu-profile.ts';
-import { createJobs, DEMO_HEADERS, waitUntilFinal } from './support/embedded-rest.ts';
+import { createJobs, DEMO_HEADERS, jobStatuses, waitUntilFinal } from './support/embedded-rest.ts';
 import { type HostProcess, startHost } from './support/host-process.ts';
 import { answeredCalls, callKey } from './support/host-protocol.ts';
 import { formatInt, formatMs, formatPercent } from './support/measure.ts';
@@ -96,6 +98,8 @@ interface LoadResult {
   requestsPerSecond: number;
   /** Server CPU µs per request, per host of the target. */
   cpuPerRequest: number[];
+  /** Answered upstream calls per request, counted in the target's first host. */
+  upstreamCallsPerRequest: number;
   row: Record<string, string | number>;
 }
 
@@ -122,8 +126,9 @@ async function fetchText(request: {
     ...(request.body === undefined ? {} : { body: request.body }),
   });
   const text = await response.text();
-  if (response.status !== 200) {
-    throw new Error(`expected 200 from ${request.url}, but got ${response.status}: ${text}`);
+  // 207: the embedded service's bulk-get.
+  if (response.status !== 200 && response.status !== 207) {
+    throw new Error(`expected 200 or 207 from ${request.url}, but got ${response.status}: ${text}`);
   }
   return text;
 }
@@ -160,7 +165,10 @@ async function expectSameAnswer(target: Target): Promise<void> {
   }
 }
 
-async function load(target: Target): Promise<LoadResult> {
+async function load(
+  target: Target,
+  { warmUpSeconds = WARM_UP_SECONDS, measureSeconds = MEASURE_SECONDS } = {},
+): Promise<LoadResult> {
   const options = {
     url: target.url,
     method: target.method,
@@ -169,11 +177,11 @@ async function load(target: Target): Promise<LoadResult> {
     ...(target.body === undefined ? {} : { body: target.body }),
   };
   await expectSameAnswer(target);
-  await autocannon({ ...options, duration: WARM_UP_SECONDS });
+  await autocannon({ ...options, duration: warmUpSeconds });
   const [counted] = target.hosts;
   await counted?.call('resetCalls', { record: false });
   const before = await cpuMicros(target.hosts);
-  const result = await autocannon({ ...options, duration: MEASURE_SECONDS });
+  const result = await autocannon({ ...options, duration: measureSeconds });
   const after = await cpuMicros(target.hosts);
   const counts = counted === undefined ? {} : (await counted.call('calls')).counts;
   await expectSameAnswer(target);
@@ -183,9 +191,11 @@ async function load(target: Target): Promise<LoadResult> {
   );
   const perRequest = (index: number) => formatInt(cpuPerRequest[index] ?? 0);
   const requestsPerSecond = completed / result.duration;
+  const upstreamCallsPerRequest = answeredCalls(counts) / completed;
   return {
     requestsPerSecond,
     cpuPerRequest,
+    upstreamCallsPerRequest,
     row: {
       target: target.name,
       'req/s': formatInt(requestsPerSecond),
@@ -193,7 +203,7 @@ async function load(target: Target): Promise<LoadResult> {
       'p99 ms': formatMs(result.latency.p99),
       'body bytes': formatInt(Buffer.byteLength(target.expectBody)),
       'server CPU µs/req': target.hosts.map((_, index) => perRequest(index)).join(' + '),
-      'upstream calls/req': (answeredCalls(counts) / completed).toFixed(2),
+      'upstream calls/req': upstreamCallsPerRequest.toFixed(2),
       'errors, non-2xx': result.errors + result.non2xx,
     },
   };
@@ -348,6 +358,292 @@ async function measureBatching(host: HostProcess, jobIds: readonly string[]): Pr
   if (rows.some((row) => row.ok !== 'yes')) process.exitCode = 1;
 }
 
+/** The node fields of the comparison: the page's, so every workload answers the same job shape. */
+const JOB_FIELDS = `id
+  status
+  isFinal
+  allSegments
+  imsOrgId
+  schemaName
+  creationTime
+  updateTime
+  sandbox { sandboxName }
+  segments { id }
+  errors { code message }
+  metrics {
+    totalProfiles
+    totalTime { totalTimeInMs }
+    segments { segmentId qualified }
+  }`;
+const JOB_QUERY = `query Job($id: ID!) {\n  segmentJob(id: $id) {\n  ${JOB_FIELDS}\n  }\n}`;
+const BY_IDS_QUERY = `query Jobs($ids: [ID!]!) {\n  segmentJobsByIds(ids: $ids) {\n  ${JOB_FIELDS}\n  }\n}`;
+const LOOKUPS = 30;
+/** Shorter rows than the throughput table, so that the whole bench stays within minutes. */
+const COMPARE_WARM_UP_SECONDS = 1;
+const COMPARE_MEASURE_SECONDS = 4;
+/** Targets: gateway CPU per 20-job page after ≤ this share of before … */
+const PAGE_CPU_GOAL = 0.5;
+/** … and req/s for a final job by id, cache warm, ≥ this multiple of before, with 0 upstream calls. */
+const FINAL_BY_ID_RPS_GOAL = 2;
+
+/**
+ * The gateway before (every lever off: interpreted execution, no final-job cache, V8's default
+ * young generation) and after (the defaults, with the young generation `npm start` sets).
+ */
+const BEFORE_AFTER = [
+  {
+    name: 'before',
+    label: 'gateway before (GRAPHQL_JIT=off, FINAL_JOB_CACHE_SIZE=0)',
+    env: { GRAPHQL_JIT: 'off', FINAL_JOB_CACHE_SIZE: '0' },
+    nodeFlags: [] as string[],
+  },
+  {
+    name: 'after',
+    label: 'gateway after (defaults, --max-semi-space-size=32)',
+    env: {} as Record<string, string>,
+    nodeFlags: ['--max-semi-space-size=32'],
+  },
+] as const;
+
+interface Workload {
+  name: string;
+  /** The GraphQL request (variables included). */
+  operation: { query: string; variables: Record<string, unknown> };
+  /** The embedded service's REST request for the same jobs. */
+  rest: { path: string; method: 'GET' | 'POST'; body?: string; label: string };
+  /** Checks a gateway answer holds the expected jobs and no errors. */
+  check(json: { data?: Record<string, unknown> | null; errors?: unknown[] }): boolean;
+}
+
+function workloads(successIds: readonly string[]): Workload[] {
+  const [single] = successIds;
+  const lookups = successIds.slice(0, LOOKUPS);
+  if (single === undefined || lookups.length < LOOKUPS) {
+    throw new Error(`expected ${LOOKUPS} SUCCEEDED jobs, but got ${successIds.length}`);
+  }
+  return [
+    {
+      name: `page: segmentJobs(first: ${PAGE_SIZE})`,
+      operation: { query: PAGE_QUERY, variables: { first: PAGE_SIZE } },
+      rest: {
+        path: `/segment/jobs?limit=${PAGE_SIZE}`,
+        method: 'GET',
+        label: `GET /segment/jobs?limit=${PAGE_SIZE}`,
+      },
+      check: (json) =>
+        (json.data?.segmentJobs as { edges?: unknown[] } | undefined)?.edges?.length === PAGE_SIZE,
+    },
+    {
+      name: 'final job by id: segmentJob(id), SUCCEEDED',
+      operation: { query: JOB_QUERY, variables: { id: single } },
+      rest: { path: `/segment/jobs/${single}`, method: 'GET', label: 'GET /segment/jobs/{id}' },
+      check: (json) =>
+        (json.data?.segmentJob as { status?: string } | null)?.status === 'SUCCEEDED',
+    },
+    {
+      name: `${LOOKUPS} lookups: segmentJobsByIds(${LOOKUPS} final ids)`,
+      operation: { query: BY_IDS_QUERY, variables: { ids: lookups } },
+      rest: {
+        path: '/segment/jobs/bulk-get',
+        method: 'POST',
+        label: `POST /segment/jobs/bulk-get (${LOOKUPS} ids)`,
+        body: JSON.stringify({ ids: lookups.map((id) => ({ id })) }),
+      },
+      check: (json) => {
+        const jobs = json.data?.segmentJobsByIds;
+        return Array.isArray(jobs) && jobs.filter((job) => job !== null).length === LOOKUPS;
+      },
+    },
+  ];
+}
+
+/** The ids of SUCCEEDED jobs among `jobIds`. */
+async function succeededIds(baseUrl: string, jobIds: readonly string[]): Promise<string[]> {
+  const statuses = await jobStatuses(baseUrl, jobIds);
+  return jobIds.filter((id) => statuses.get(id) === 'SUCCEEDED');
+}
+
+/** The gateway's answer to `workload`, checked; its bytes. */
+async function gatewayAnswer(url: string, workload: Workload): Promise<string> {
+  const text = await fetchText({
+    url,
+    method: 'POST',
+    headers: { ...JSON_HEADERS, ...ALONE_HEADERS },
+    body: JSON.stringify(workload.operation),
+  });
+  const json = JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: unknown[] };
+  if (json.errors !== undefined || !workload.check(json)) {
+    throw new Error(
+      `expected ${workload.name} to answer its jobs and no errors: ${text.slice(0, 500)}`,
+    );
+  }
+  return text;
+}
+
+/**
+ * Before and after side by side with the node:http ceiling (the after answer's bytes) and the
+ * embedded service's REST answer for the same jobs, for three workloads; then the target ratios.
+ */
+async function measureBeforeAfter(together: HostProcess, jobIds: readonly string[]): Promise<void> {
+  const baseUrl = together.info.upstreamBaseUrl as string;
+  const ceilingUrl = together.info.ceilingUrl as string;
+  const ids = await succeededIds(baseUrl, jobIds);
+  const gateways: HostProcess[] = [];
+  const rows: Record<string, string | number>[] = [];
+  const results = new Map<string, LoadResult>();
+  const durations = {
+    warmUpSeconds: COMPARE_WARM_UP_SECONDS,
+    measureSeconds: COMPARE_MEASURE_SECONDS,
+  };
+  try {
+    for (const side of BEFORE_AFTER) {
+      // A gateway process alone, as (iii-b), over the embedded service of `together`.
+      // HOST_ENV turns the final-job cache off for the batching table; here only `before` does.
+      const env = Object.fromEntries(
+        Object.entries(HOST_ENV).filter(([key]) => key !== 'FINAL_JOB_CACHE_SIZE'),
+      );
+      gateways.push(
+        await startHost(
+          {
+            env: { ...env, ...serviceModeEnv(baseUrl), ...side.env },
+            embedded: false,
+            gateway: true,
+            ceiling: false,
+          },
+          { nodeFlags: side.nodeFlags },
+        ),
+      );
+    }
+    for (const workload of workloads(ids)) {
+      const bodies = await Promise.all(
+        gateways.map((gateway) => gatewayAnswer(gateway.info.graphqlUrl as string, workload)),
+      );
+      const [body = ''] = bodies;
+      // Every lever answers the same bytes, or it is not a lever but a change.
+      if (bodies.some((other) => other !== body)) {
+        throw new Error(`expected before and after to answer ${workload.name} with the same bytes`);
+      }
+      await together.call('setCeiling', { body, contentType: 'application/json' });
+      const restRequest = {
+        url: `${baseUrl}${workload.rest.path}`,
+        method: workload.rest.method,
+        headers:
+          workload.rest.body === undefined
+            ? { ...DEMO_HEADERS }
+            : { ...DEMO_HEADERS, 'content-type': 'application/json' },
+        ...(workload.rest.body === undefined ? {} : { body: workload.rest.body }),
+      };
+      const graphqlRequest = (gateway: HostProcess) => ({
+        url: gateway.info.graphqlUrl as string,
+        method: 'POST' as const,
+        headers: { ...JSON_HEADERS, ...ALONE_HEADERS },
+        body: JSON.stringify(workload.operation),
+      });
+      const targets: [string, Target][] = [
+        [
+          'ceiling',
+          {
+            name: 'node:http ceiling, same bytes',
+            ...pageRequest(ceilingUrl),
+            expectBody: body,
+            hosts: [together],
+          },
+        ],
+        [
+          'embedded',
+          {
+            name: `embedded REST: ${workload.rest.label}`,
+            ...restRequest,
+            expectBody: await fetchText(restRequest),
+            hosts: [together],
+          },
+        ],
+        ...BEFORE_AFTER.map((side, index): [string, Target] => {
+          const gateway = gateways[index] as HostProcess;
+          return [
+            side.name,
+            {
+              name: side.label,
+              ...graphqlRequest(gateway),
+              expectBody: body,
+              // The gateway first: its upstream calls are counted.
+              hosts: [gateway, together],
+            },
+          ];
+        }),
+      ];
+      for (const [key, target] of targets) {
+        const result = await load(target, durations);
+        results.set(`${workload.name}/${key}`, result);
+        const gatewayRow = key === 'before' || key === 'after';
+        rows.push({
+          workload: workload.name,
+          target: target.name,
+          'CPU µs/req': gatewayRow
+            ? `${formatInt(result.cpuPerRequest[0] ?? 0)} + ${formatInt(result.cpuPerRequest[1] ?? 0)} embedded`
+            : formatInt(result.cpuPerRequest[0] ?? 0),
+          'req/s': result.row['req/s'] ?? '',
+          'p99 ms': result.row['p99 ms'] ?? '',
+          'upstream calls/req': gatewayRow ? (result.row['upstream calls/req'] ?? '') : '',
+          'errors, non-2xx': result.row['errors, non-2xx'] ?? '',
+        });
+      }
+    }
+  } finally {
+    await Promise.all(gateways.map((gateway) => gateway.stop()));
+  }
+  console.log(
+    `\nBefore and after, side by side: each gateway process alone over the embedded service (as (iii-b)); before = GRAPHQL_JIT=off, FINAL_JOB_CACHE_SIZE=0, no --max-semi-space-size; after = defaults (JIT on, final-job cache on) with --max-semi-space-size=32 as \`npm start\`. ${CONNECTIONS} connections, ${COMPARE_WARM_UP_SECONDS} s warm-up (which also warms the cache) then ${COMPARE_MEASURE_SECONDS} s measured per row (shorter than the table above). CPU: the gateway process (+ the embedded service it calls) for gateway rows, the serving process otherwise. Same answer bytes checked before and after every row, and between before and after.`,
+  );
+  console.table(rows);
+  const [page, single, lookups] = workloads(ids).map((workload) => ({
+    before: results.get(`${workload.name}/before`),
+    after: results.get(`${workload.name}/after`),
+  }));
+  const gatewayCpu = (result: LoadResult | undefined) => result?.cpuPerRequest[0] ?? Number.NaN;
+  const callsPerRequest = (result: LoadResult | undefined) =>
+    result?.upstreamCallsPerRequest ?? Number.NaN;
+  const pageCpu = gatewayCpu(page?.after) / gatewayCpu(page?.before);
+  const singleRps =
+    (single?.after?.requestsPerSecond ?? 0) / (single?.before?.requestsPerSecond ?? 1);
+  const singleCalls = callsPerRequest(single?.after);
+  const lookupsRps =
+    (lookups?.after?.requestsPerSecond ?? 0) / (lookups?.before?.requestsPerSecond ?? 1);
+  const targetRows = [
+    {
+      ratio: `page: gateway CPU µs/req, after / before`,
+      value: `${pageCpu.toFixed(2)}×`,
+      target: `≤ ${PAGE_CPU_GOAL}×`,
+      met: pageCpu <= PAGE_CPU_GOAL ? 'yes' : 'NO',
+    },
+    {
+      ratio: 'final job by id, cache warm: req/s, after / before',
+      value: `${singleRps.toFixed(2)}×`,
+      target: `≥ ${FINAL_BY_ID_RPS_GOAL}×`,
+      met: singleRps >= FINAL_BY_ID_RPS_GOAL ? 'yes' : 'NO',
+    },
+    {
+      ratio: 'final job by id, cache warm: upstream calls/req, after',
+      value: singleCalls.toFixed(2),
+      target: '0',
+      met: singleCalls === 0 ? 'yes' : 'NO',
+    },
+    {
+      ratio: `${LOOKUPS} lookups: gateway CPU µs/req, after / before`,
+      value: `${(gatewayCpu(lookups?.after) / gatewayCpu(lookups?.before)).toFixed(2)}×`,
+      target: '',
+      met: '',
+    },
+    {
+      ratio: `${LOOKUPS} lookups: req/s, after / before`,
+      value: `${lookupsRps.toFixed(2)}×`,
+      target: '',
+      met: '',
+    },
+  ];
+  console.table(targetRows);
+}
+
 const PHASES: ProfilePhase[] = [
   {
     name: 'upstream answer: JSON.parse + validation',
@@ -496,7 +792,10 @@ async function measureLevers(together: HostProcess): Promise<void> {
   );
 }
 
-/** Prints the throughput table, the ratios and the batching table; profiles below the goal. */
+/**
+ * Prints the throughput table, the ratios, the batching table, before and after side by side and
+ * the CPU levers; profiles below the goal.
+ */
 export async function runGatewayBench(): Promise<void> {
   const together = await startHost({ env: HOST_ENV, embedded: true, gateway: true, ceiling: true });
   let alone: HostProcess | undefined;
@@ -513,6 +812,7 @@ export async function runGatewayBench(): Promise<void> {
     await waitUntilFinal(baseUrl, jobIds, 60_000);
     const ratio = await measureThroughput({ together, alone });
     await measureBatching(together, jobIds);
+    await measureBeforeAfter(together, jobIds);
     await measureLevers(together);
     if (ratio < GOAL_RATIO || process.env.BENCH_PROFILE === '1') await profileGateway(alone);
   } finally {
