@@ -54,6 +54,23 @@ const HOST_ENV: Record<string, string> = {
 
 const ALONE_HEADERS = { 'x-gateway-key': BENCH_GATEWAY_KEY };
 
+/** The fields of each job: the page's, and every other workload's, so all answer one job shape. */
+const JOB_FIELDS = `id
+  status
+  isFinal
+  allSegments
+  imsOrgId
+  schemaName
+  creationTime
+  updateTime
+  sandbox { sandboxName }
+  segments { id }
+  errors { code message }
+  metrics {
+    totalProfiles
+    totalTime { totalTimeInMs }
+    segments { segmentId qualified }
+  }`;
 const PAGE_QUERY = `query JobsPage($first: Int!) {
   segmentJobs(first: $first) {
     totalCount
@@ -61,22 +78,7 @@ const PAGE_QUERY = `query JobsPage($first: Int!) {
     edges {
       cursor
       node {
-        id
-        status
-        isFinal
-        allSegments
-        imsOrgId
-        schemaName
-        creationTime
-        updateTime
-        sandbox { sandboxName }
-        segments { id }
-        errors { code message }
-        metrics {
-          totalProfiles
-          totalTime { totalTimeInMs }
-          segments { segmentId qualified }
-        }
+  ${JOB_FIELDS}
       }
     }
   }
@@ -358,23 +360,6 @@ async function measureBatching(host: HostProcess, jobIds: readonly string[]): Pr
   if (rows.some((row) => row.ok !== 'yes')) process.exitCode = 1;
 }
 
-/** The node fields of the comparison: the page's, so every workload answers the same job shape. */
-const JOB_FIELDS = `id
-  status
-  isFinal
-  allSegments
-  imsOrgId
-  schemaName
-  creationTime
-  updateTime
-  sandbox { sandboxName }
-  segments { id }
-  errors { code message }
-  metrics {
-    totalProfiles
-    totalTime { totalTimeInMs }
-    segments { segmentId qualified }
-  }`;
 const JOB_QUERY = `query Job($id: ID!) {\n  segmentJob(id: $id) {\n  ${JOB_FIELDS}\n  }\n}`;
 const BY_IDS_QUERY = `query Jobs($ids: [ID!]!) {\n  segmentJobsByIds(ids: $ids) {\n  ${JOB_FIELDS}\n  }\n}`;
 const LOOKUPS = 30;
