@@ -230,17 +230,23 @@ describe.skipIf(redisUrl === undefined)(
       ticking.cancel();
     };
 
-    it('resumes on the same replica with exactly the events missed while nobody subscribed, then stops polling once the linger is over', async () => {
-      const tenant = await newTenant();
-      const cursor = await subscribeAndLeave(first, tenant);
-
+    /**
+     * Two jobs are created and run to their end on the upstream while the tenant's feed has no
+     * subscriber (the first replica polls them, lingering); a feed resumed on `replica` from
+     * `cursor` then replays exactly those jobs' events.
+     */
+    const resumeAfterTwoMissedJobs = async (
+      replica: typeof first,
+      tenant: Awaited<ReturnType<typeof newTenant>>,
+      cursor: string,
+    ): Promise<void> => {
       const missed = [
         await createJobOnUpstream(first.upstreamRest, tenant.headers, [tenant.definitionId]),
         await createJobOnUpstream(first.upstreamRest, tenant.headers, [tenant.definitionId]),
       ];
       await untilPolledFinal(first, first, tenant.headers, tenant.key, missed);
 
-      const resumed: Feed = client(first, tenant.headers).subscribe(
+      const resumed: Feed = client(replica, tenant.headers).subscribe(
         SegmentJobEventsWithCursorDocument,
         { after: cursor },
       );
@@ -254,6 +260,13 @@ describe.skipIf(redisUrl === undefined)(
       );
       expectExactlyTheMissedEvents(resumed, cursor, missed);
       resumed.cancel();
+    };
+
+    it('resumes on the same replica with exactly the events missed while nobody subscribed, then stops polling once the linger is over', async () => {
+      const tenant = await newTenant();
+      const cursor = await subscribeAndLeave(first, tenant);
+
+      await resumeAfterTwoMissedJobs(first, tenant, cursor);
 
       await expectLingerOver(tenant.key, [first]);
     }, 20_000);
@@ -264,26 +277,7 @@ describe.skipIf(redisUrl === undefined)(
       // Nobody on the second replica knows the tenant: the first one polls, lingering.
       expect(second.gateway.watcher.stats()[tenant.key]).toBeUndefined();
 
-      const missed = [
-        await createJobOnUpstream(first.upstreamRest, tenant.headers, [tenant.definitionId]),
-        await createJobOnUpstream(first.upstreamRest, tenant.headers, [tenant.definitionId]),
-      ];
-      await untilPolledFinal(first, first, tenant.headers, tenant.key, missed);
-
-      const resumed: Feed = client(second, tenant.headers).subscribe(
-        SegmentJobEventsWithCursorDocument,
-        { after: cursor },
-      );
-      await resumed.waitFor(
-        () =>
-          missed.every((id) =>
-            eventsOf(resumed).some((e) => e.jobId === id && e.status === 'SUCCEEDED'),
-          ),
-        'the resumed feed to replay both missed jobs to their end',
-        10_000,
-      );
-      expectExactlyTheMissedEvents(resumed, cursor, missed);
-      resumed.cancel();
+      await resumeAfterTwoMissedJobs(second, tenant, cursor);
 
       await expectLingerOver(tenant.key, [first, second]);
     }, 20_000);
