@@ -1,6 +1,7 @@
-// Cold start and idle memory, side by side: `npm start` as built (`node dist/main.js`, embedded
-// service seeding the demo tenant in a fresh DATA_DIR), the same before the build (`tsx
-// src/main.ts`), and the gateway alone (UPSTREAM_URL to an embedded service already running).
+// Cold start and idle memory, side by side: `npm start` as built (`node dist/main.js`, the bundle,
+// embedded service seeding the demo tenant in a fresh DATA_DIR), the same from tsc's output one
+// module per file (no bundle) and before the build (`tsx src/main.ts`), and the gateway alone
+// (UPSTREAM_URL to an embedded service already running), bundled and not.
 // Each run: spawn to /readyz 200 and to the first GraphQL answer, RSS once idle, SIGTERM to exit.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { delay, formatMs, summarize, waitFor } from './support/measure.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** tsc's output one module per file, what dist/ held before it was bundled (inside the package). */
+const MODULES_DIR = join(ROOT, '.tmp', 'cold-start-modules');
+/** What package.json's `start` runs after `NODE_ENV=production exec node`. */
+const NPM_START_FLAGS = ['--max-semi-space-size=32', 'dist/main.js'];
 const RUNS = Number(process.env.COLD_START_RUNS ?? 3);
 /** How long a started process sits idle before its RSS is read. */
 const IDLE_MS = 3_000;
@@ -47,14 +52,30 @@ function variants(upstreamUrl: string): Variant[] {
       args: [tsxCli, 'src/main.ts'],
     },
     {
-      name: 'npm start: node dist/main.js',
+      name: 'before: node, tsc output per module',
       command: process.execPath,
-      args: ['--enable-source-maps', 'dist/main.js'],
+      args: ['--enable-source-maps', join(MODULES_DIR, 'main.js')],
     },
     {
-      name: 'gateway alone (UPSTREAM_URL)',
+      name: 'npm start: node dist/main.js (bundle)',
       command: process.execPath,
-      args: ['--enable-source-maps', 'dist/main.js'],
+      args: NPM_START_FLAGS,
+    },
+    {
+      name: 'bundle + --enable-source-maps',
+      command: process.execPath,
+      args: ['--enable-source-maps', ...NPM_START_FLAGS],
+    },
+    {
+      name: 'gateway alone, before (per module)',
+      command: process.execPath,
+      args: ['--enable-source-maps', join(MODULES_DIR, 'main.js')],
+      upstreamUrl,
+    },
+    {
+      name: 'gateway alone (UPSTREAM_URL), bundle',
+      command: process.execPath,
+      args: NPM_START_FLAGS,
       upstreamUrl,
     },
   ];
@@ -62,7 +83,7 @@ function variants(upstreamUrl: string): Variant[] {
 
 /** The embedded service on its own (`npm run emulator`), demo seeded, for the gateway alone. */
 async function startUpstream(dataDir: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ['dist/segmentation-service/main.js'], {
+  const child = spawn(process.execPath, ['dist/emulator.js'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', EMULATOR_PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -202,6 +223,21 @@ export async function runColdStartBench(): Promise<void> {
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('expected npm run build to succeed, but it failed');
   const buildMs = performance.now() - buildStartedMs;
+  // The same sources as tsc emits them, one file per module: the bundle's "before".
+  rmSync(MODULES_DIR, { recursive: true, force: true });
+  const tsc = join(
+    createRequire(import.meta.url).resolve('typescript/package.json'),
+    '..',
+    'bin',
+    'tsc',
+  );
+  const modules = spawnSync(
+    process.execPath,
+    [tsc, '-p', 'tsconfig.build.json', '--outDir', MODULES_DIR],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (modules.status !== 0)
+    throw new Error('expected tsc to emit the per-module build, but it failed');
 
   const upstreamDir = mkdtempSync(join(tmpdir(), 'cold-start-upstream-'));
   const upstream = await startUpstream(upstreamDir);
@@ -219,6 +255,7 @@ export async function runColdStartBench(): Promise<void> {
       else upstream.child.once('exit', () => resolve());
     });
     rmSync(upstreamDir, { recursive: true, force: true });
+    rmSync(MODULES_DIR, { recursive: true, force: true });
   }
   console.table(
     all.map((variant) => {
@@ -242,6 +279,6 @@ export async function runColdStartBench(): Promise<void> {
     }),
   );
   console.log(
-    `npm run build (tsc, check and emit, once): ${formatMs(buildMs)} ms; npm start runs: fresh DATA_DIR, embedded service seeding 10,000 demo profiles (after it listens); gateway alone: UPSTREAM_URL to one service started before the runs, its RSS not counted; first answer: ${FIRST_QUERY}; RSS read after ${IDLE_MS} ms idle; COLD_START_RUNS=${RUNS}.`,
+    `npm run build (tsc check and emit, then the esbuild bundle, once): ${formatMs(buildMs)} ms; npm start runs: fresh DATA_DIR, embedded service seeding 10,000 demo profiles (after it listens); gateway alone: UPSTREAM_URL to one service started before the runs, its RSS not counted; first answer: ${FIRST_QUERY}; RSS read after ${IDLE_MS} ms idle; COLD_START_RUNS=${RUNS}.`,
   );
 }

@@ -3,6 +3,7 @@
 // and the cache headers of persisted GETs. It never reads the environment or parses documents.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type UsePersistedOperationsOptions,
   usePersistedOperations,
@@ -10,27 +11,27 @@ import {
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { PersistedOperationsMode } from '../config/gateway.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 /**
  * SHA-256 (hex) → document text: generated into client/ by `npm run codegen`. Read from the file
- * (src/server and dist/server sit at the same depth) rather than imported: Node 20 warns on JSON
- * modules.
+ * under the package root rather than imported: Node 20 warns on JSON modules.
  */
 export const PERSISTED_DOCUMENTS: Readonly<Record<string, string>> = readManifest(
-  new URL('../../client/generated/persisted-documents.json', import.meta.url),
+  join(PACKAGE_ROOT, 'client', 'generated', 'persisted-documents.json'),
 );
 
-function readManifest(url: URL): Record<string, string> {
-  const parsed = JSON.parse(readFileSync(url, 'utf8')) as unknown;
+function readManifest(path: string): Record<string, string> {
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error(
-      `expected ${url.pathname} to hold an object of hash → document, but got ${typeof parsed}`,
+      `expected ${path} to hold an object of hash → document, but got ${typeof parsed}`,
     );
   }
   const manifest: Record<string, string> = Object.create(null);
   for (const [hash, document] of Object.entries(parsed)) {
     if (typeof document !== 'string') {
-      throw new Error(`expected the document of ${hash} in ${url.pathname} to be a string`);
+      throw new Error(`expected the document of ${hash} in ${path} to be a string`);
     }
     manifest[hash] = document;
   }

@@ -1,9 +1,9 @@
 // The job board page (GET /board): static files a frontend team can copy, read from the package
 // root's src/server/board/static (so the built server in dist/ serves the same files).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export const BOARD_PATH = '/board';
 
@@ -17,18 +17,7 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   },
 };
 
-/** The package root: the nearest folder above this module holding package.json. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('expected a package.json above the board module');
-    dir = parent;
-  }
-  return dir;
-}
-
-const STATIC_DIR = join(packageRoot(), 'src', 'server', 'board', 'static');
+const STATIC_DIR = join(PACKAGE_ROOT, 'src', 'server', 'board', 'static');
 
 /** Whether `path` is one of the board's files. */
 export function isBoardPath(path: string | undefined): boolean {
