@@ -313,39 +313,83 @@ type MapKey =
   | 'segmentedProfileByStatusCounter'
   | 'totalProfilesByMergePolicy';
 
+/** One map as the upstream sent it, read on first use; then its result or its problem is kept. */
+interface MapSlot {
+  /** The map as sent; undefined once read. */
+  raw: Fields | undefined;
+  read: (fields: Fields, path: string) => unknown;
+  value: unknown;
+  problem: MetricMapError | undefined;
+}
+
+/** The unread maps of one metrics object, where its accessors find them. */
+interface MetricMaps {
+  origin: MetricsOrigin;
+  slots: Partial<Record<MapKey, MapSlot>>;
+}
+
+// Not enumerable and not a string key: never part of the metrics as data (keys, JSON, equality).
+const MAPS = Symbol('metric maps');
+
+function readSlot(maps: MetricMaps, key: MapKey): unknown {
+  const slot = maps.slots[key] as MapSlot;
+  if (slot.problem !== undefined) throw slot.problem;
+  if (slot.raw === undefined) return slot.value;
+  try {
+    slot.value = slot.read(slot.raw, `metrics.${key}`);
+  } catch (error) {
+    if (!(error instanceof JobDocumentProblem)) throw error;
+    slot.problem = new MetricMapError(maps.origin, error);
+    throw slot.problem;
+  }
+  slot.raw = undefined;
+  return slot.value;
+}
+
+// One accessor pair per key, shared by every metrics object: defining it allocates no closure,
+// and objects with the same maps share their hidden class.
+function lazyMapDescriptor(key: MapKey): PropertyDescriptor {
+  return {
+    configurable: true,
+    enumerable: true,
+    get(this: { [MAPS]: MetricMaps }): unknown {
+      return readSlot(this[MAPS], key);
+    },
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, key, { value, writable: true, enumerable: true });
+    },
+  };
+}
+
+const LAZY_MAPS: Record<MapKey, PropertyDescriptor> = {
+  segmentedProfileCounter: lazyMapDescriptor('segmentedProfileCounter'),
+  segmentedProfileByNamespaceCounter: lazyMapDescriptor('segmentedProfileByNamespaceCounter'),
+  segmentedProfileByStatusCounter: lazyMapDescriptor('segmentedProfileByStatusCounter'),
+  totalProfilesByMergePolicy: lazyMapDescriptor('totalProfilesByMergePolicy'),
+};
+
 /**
  * Makes `metrics[key]` read `raw` on first use, then keep the result (or its problem). Until
  * then the map costs nothing, however many keys it has: a query that does not select it never
- * pays for it, and one that does is charged before it is listed (see the schema).
+ * pays for it, and one that does is charged before it is listed (see the schema). Returns the
+ * maps of `metrics`, created by the first call (pass `undefined`).
  */
-function defineLazyMap<T>(
+function defineLazyMap(
   metrics: SegmentJobMetricsModel,
+  maps: MetricMaps | undefined,
   key: MapKey,
   raw: Fields,
-  read: (fields: Fields, path: string) => T,
+  read: (fields: Fields, path: string) => unknown,
   origin: MetricsOrigin,
-): void {
-  let problem: MetricMapError | undefined;
-  Object.defineProperty(metrics, key, {
-    configurable: true,
-    enumerable: true,
-    get(): T {
-      if (problem !== undefined) throw problem;
-      let value: T;
-      try {
-        value = read(raw, `metrics.${key}`);
-      } catch (error) {
-        if (!(error instanceof JobDocumentProblem)) throw error;
-        problem = new MetricMapError(origin, error);
-        throw problem;
-      }
-      Object.defineProperty(metrics, key, { value, writable: true, enumerable: true });
-      return value;
-    },
-    set(value: T) {
-      Object.defineProperty(metrics, key, { value, writable: true, enumerable: true });
-    },
-  });
+): MetricMaps {
+  let own = maps;
+  if (own === undefined) {
+    own = { origin, slots: {} };
+    Object.defineProperty(metrics, MAPS, { value: own });
+  }
+  own.slots[key] = { raw, read, value: undefined, problem: undefined };
+  Object.defineProperty(metrics, key, LAZY_MAPS[key]);
+  return own;
 }
 
 /**
@@ -378,25 +422,27 @@ function readMetrics(fields: Fields, origin: MetricsOrigin): SegmentJobMetricsMo
   const totalProfiles = optionalNumber(fields, 'totalProfiles', 'metrics');
   if (totalProfiles !== undefined) metrics.totalProfiles = totalProfiles;
   // Each map is checked to be an object now, and its entries when first used.
+  let maps: MetricMaps | undefined;
   const byId = optionalFields(fields, 'segmentedProfileCounter', 'metrics');
   if (byId !== undefined) {
-    defineLazyMap(metrics, 'segmentedProfileCounter', byId, readCounter, origin);
+    maps = defineLazyMap(metrics, maps, 'segmentedProfileCounter', byId, readCounter, origin);
   }
   const byNamespace = optionalFields(fields, 'segmentedProfileByNamespaceCounter', 'metrics');
   if (byNamespace !== undefined) {
     const key = 'segmentedProfileByNamespaceCounter';
-    defineLazyMap(metrics, key, byNamespace, readNestedCounter, origin);
+    maps = defineLazyMap(metrics, maps, key, byNamespace, readNestedCounter, origin);
   }
   const byStatus = optionalFields(fields, 'segmentedProfileByStatusCounter', 'metrics');
   if (byStatus !== undefined) {
     const key = 'segmentedProfileByStatusCounter';
-    defineLazyMap(metrics, key, byStatus, readNestedCounter, origin);
+    maps = defineLazyMap(metrics, maps, key, byStatus, readNestedCounter, origin);
   }
   const byMergePolicy = optionalFields(fields, 'totalProfilesByMergePolicy', 'metrics');
   if (byMergePolicy !== undefined) {
-    defineLazyMap(metrics, 'totalProfilesByMergePolicy', byMergePolicy, readCounter, origin);
+    const key = 'totalProfilesByMergePolicy';
+    maps = defineLazyMap(metrics, maps, key, byMergePolicy, readCounter, origin);
   }
-  if (byId ?? byNamespace ?? byStatus ?? byMergePolicy) {
+  if (maps !== undefined) {
     Object.defineProperty(metrics, 'toJSON', { value: metricsToJSON });
   }
   return metrics;
