@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { parseDateTime, serializeDateTime } from './scalars.ts';
@@ -11,8 +12,48 @@ describe('DateTime', () => {
     expect(serializeDateTime(value)).toBe(expected);
   });
 
+  it.each<[string, number]>([
+    ['the epoch', 0],
+    ['negative zero', -0],
+    ['the last millisecond of a day', 86_399_999],
+    ['the first of the next', 86_400_000],
+    ['the eve of a leap day', 951_782_399_999],
+    ['a leap day of a year divisible by 400', 951_782_400_000],
+    ['1 March of a year divisible by 100 only', 4_107_542_400_000],
+    ['28 February of that year', 4_107_456_000_000],
+    ['the last four-digit year', 253_402_300_799_999],
+    ['the first six-digit year', 253_402_300_800_000],
+    ['before the epoch', -1],
+    ['before year 0', -62_167_219_200_001],
+    ['the last instant Date holds', 8.64e15],
+    ['the first instant Date holds', -8.64e15],
+    ['a fraction', 1.5],
+    ['a negative fraction', -1.5],
+    ['a fraction of a recent instant', 1_573_203_600_535.999],
+  ])('serializes %s exactly as Date#toISOString does', (_name, ms) => {
+    expect(serializeDateTime(ms)).toBe(new Date(ms).toISOString());
+    expect(serializeDateTime(new Date(ms))).toBe(new Date(ms).toISOString());
+  });
+
+  it('serializes any instant Date can hold exactly as Date#toISOString does', () => {
+    const instants = fc.oneof(
+      fc.integer({ min: 0, max: 253_402_300_799_999 }),
+      fc.integer({ min: -8.64e15, max: 8.64e15 }),
+      fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(instants, (ms) => {
+        expect(serializeDateTime(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it.each<[string, unknown]>([
     ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['an instant past what Date holds', 8.64e15 + 1],
+    ['an invalid Date', new Date(Number.NaN)],
     ['an object', {}],
     ['a non-date string', 'yesterday'],
   ])('refuses to serialize %s', (_name, value) => {
