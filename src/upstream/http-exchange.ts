@@ -135,6 +135,9 @@ export function createHttpExchange(options: HttpExchangeOptions): HttpExchange {
   };
 }
 
+// Stateless between calls (no `stream` option), so one serves every body.
+const utf8 = new TextDecoder();
+
 /**
  * Reads a body as UTF-8 (a leading BOM dropped, as undici's `text()` does), counting bytes as
  * they arrive; undefined, with the stream destroyed, as soon as the count passes `maxBytes`.
@@ -151,7 +154,8 @@ async function readCapped(body: Readable, maxBytes: number): Promise<string | un
     }
     chunks.push(buffer);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks, received));
+  // A page from a nearby upstream mostly arrives in one chunk: decoded where it is, not copied.
+  return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
 }
 
 // A function, not a property read, so that TypeScript does not keep a narrowing across awaits.
