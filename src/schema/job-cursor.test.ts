@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeJobCursor, encodeJobCursor, type JobCursorModel } from './job-cursor.ts';
+import { SEGMENT_JOB_STATUSES } from '../domain/index.ts';
+import {
+  decodeJobCursor,
+  encodeJobCursor,
+  type JobCursorModel,
+  type JobListIdentity,
+  jobCursorEncoder,
+} from './job-cursor.ts';
 
 const base: JobCursorModel = {
   list: { sort: { field: 'creationTime', direction: 'desc' } },
@@ -61,5 +69,48 @@ describe('job cursors', () => {
     const decoded = decodeJobCursor(cursor);
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) expect(decoded.problem).toMatch(problem);
+  });
+});
+
+describe('a page of job cursors', () => {
+  const lists: fc.Arbitrary<JobListIdentity> = fc.record(
+    {
+      status: fc.constantFrom(...SEGMENT_JOB_STATUSES),
+      segmentId: fc.string({ unit: 'binary', minLength: 1 }),
+      sort: fc.record({
+        field: fc.constantFrom('creationTime' as const, 'updateTime' as const, 'status' as const),
+        direction: fc.constantFrom('asc' as const, 'desc' as const),
+      }),
+    },
+    { requiredKeys: ['sort'] },
+  );
+  const positions = fc.array(
+    fc.record(
+      {
+        start: fc.constantFrom('21', '41', '1540974701302_96'),
+        limit: fc.constantFrom(1, 20, 100),
+        key: fc.oneof(
+          fc.constant(null),
+          fc.double(),
+          fc.integer(),
+          fc.constantFrom(...SEGMENT_JOB_STATUSES),
+        ),
+        id: fc.string({ unit: 'binary' }),
+      },
+      { requiredKeys: ['limit', 'key', 'id'] },
+    ),
+    { maxLength: 30 },
+  );
+
+  it('each cursor is the one encodeJobCursor gives, byte for byte', () => {
+    fc.assert(
+      fc.property(lists, positions, (list, page) => {
+        const encode = jobCursorEncoder(list);
+        for (const position of page) {
+          expect(encode(position)).toBe(encodeJobCursor({ list, position }));
+        }
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

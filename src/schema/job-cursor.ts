@@ -6,6 +6,8 @@ import {
   decodeListCursor,
   encodeListCursor,
   type ListCursorKind,
+  type ListCursorPosition,
+  listCursorEncoder,
   MAX_CURSOR_LENGTH,
 } from './list-cursor.ts';
 
@@ -81,6 +83,11 @@ const jobLists: ListCursorKind<JobListIdentity> = {
 /** The cursor of a position in a list. */
 export function encodeJobCursor(cursor: JobCursorModel): string {
   return encodeListCursor(jobLists, cursor.list, cursor.position);
+}
+
+/** Encodes the cursors of many positions in `list`, each as {@link encodeJobCursor} would. */
+export function jobCursorEncoder(list: JobListIdentity): (position: ListCursorPosition) => string {
+  return listCursorEncoder(jobLists, list);
 }
 
 /** The position a cursor stands for, or what is wrong with it (never echoing it whole). */

@@ -7,9 +7,9 @@ import { badUserInput } from './errors.ts';
 import { reportItemErrors } from './item-errors.ts';
 import {
   decodeJobCursor,
-  encodeJobCursor,
   isSameList,
   type JobListIdentity,
+  jobCursorEncoder,
 } from './job-cursor.ts';
 import { PageInfo, type PageInfoModel } from './page-info.ts';
 import { Segment } from './segment.ts';
@@ -108,10 +108,11 @@ export function toConnection(
   list: JobListIdentity,
   hasPreviousPage: boolean,
 ): ConnectionModel {
+  const encode = jobCursorEncoder(list);
   const edges = page.jobs.map((node, index) => {
     const position = page.positions[index];
     if (position === undefined) throw new Error('expected a position for every job of the page');
-    return { cursor: encodeJobCursor({ list, position }), node };
+    return { cursor: encode(position), node };
   });
   return {
     edges,
@@ -121,7 +122,7 @@ export function toConnection(
       hasNextPage: page.hasNextPage,
       hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
-      endCursor: page.end === undefined ? null : encodeJobCursor({ list, position: page.end }),
+      endCursor: page.end === undefined ? null : encode(page.end),
     },
   };
 }
