@@ -98,7 +98,8 @@ export function createListPageCache(options: ListPageCacheOptions = {}): ListPag
     mark(tenantKey, params) {
       const mark: ListReadMark = {
         tenantKey,
-        key: listParamsKey(params),
+        // Off, a mark is stale from the start and its key never read: no key is built.
+        key: isOn ? listParamsKey(params) : '',
         startedAtMs: now(),
         isStale: !isOn,
       };
