@@ -68,7 +68,7 @@ export const SegmentJobEdge = builder.objectRef<EdgeModel>('SegmentJobEdge').imp
       description:
         'Opaque; pass as after to start the next page right after this job (stable when jobs are created or deleted in between).',
     }),
-    node: t.field({ type: SegmentJob, description: 'The job.', resolve: (edge) => edge.node }),
+    node: t.expose('node', { type: SegmentJob, description: 'The job.' }),
   }),
 });
 
@@ -91,10 +91,9 @@ export const SegmentJobConnection = builder
           'Jobs of this page the upstream sent in a shape the gateway cannot read (no id, an unknown status): left out of edges, each reported as an error with extensions.upstreamIndex. 0 normally.',
         resolve: (connection) => connection.unreadable.length,
       }),
-      pageInfo: t.field({
+      pageInfo: t.expose('pageInfo', {
         type: PageInfo,
         description: 'Where this page sits in the list.',
-        resolve: (connection) => connection.pageInfo,
       }),
       totalCount: t.exposeInt('totalCount', {
         description: 'Jobs that match the filters, across all pages.',

@@ -84,20 +84,17 @@ function readingMaps<T>(read: () => T): T {
 export const TimeWindow = builder.objectRef<TimeWindowModel>('TimeWindow').implement({
   description: 'A start/end/total time window. While a job runs, parts are missing (null).',
   fields: (t) => ({
-    startTimeInMs: t.float({
+    startTimeInMs: t.exposeFloat('startTimeInMs', {
       nullable: true,
       description: 'Start, in epoch milliseconds.',
-      resolve: (window) => window.startTimeInMs,
     }),
-    endTimeInMs: t.float({
+    endTimeInMs: t.exposeFloat('endTimeInMs', {
       nullable: true,
       description: 'End, in epoch milliseconds.',
-      resolve: (window) => window.endTimeInMs,
     }),
-    totalTimeInMs: t.float({
+    totalTimeInMs: t.exposeFloat('totalTimeInMs', {
       nullable: true,
       description: 'Duration in milliseconds.',
-      resolve: (window) => window.totalTimeInMs,
     }),
     startTime: t.field({
       type: DateTime,
@@ -136,20 +133,17 @@ export const SegmentMetrics = builder.objectRef<SegmentMetricsModel>('SegmentMet
         'The segment definition these counts are for; its definition fields (name, ...) are read through the same loader as a job’s segments.',
       resolve: (entry) => segmentOfId(entry.segmentId),
     }),
-    qualified: t.float({
+    qualified: t.exposeFloat('qualified', {
       nullable: true,
       description: 'Profiles that qualified in this run.',
-      resolve: (entry) => entry.qualified,
     }),
-    realized: t.float({
+    realized: t.exposeFloat('realized', {
       nullable: true,
       description: 'Profiles that entered the segment in this run.',
-      resolve: (entry) => entry.realized,
     }),
-    exited: t.float({
+    exited: t.exposeFloat('exited', {
       nullable: true,
       description: 'Profiles that left the segment in this run.',
-      resolve: (entry) => entry.exited,
     }),
     byNamespace: t.field({
       type: [NamespaceCount],
@@ -178,23 +172,20 @@ export const SegmentJobMetrics = builder
   .implement({
     description: 'What a job measured. Partial while the job runs.',
     fields: (t) => ({
-      totalProfiles: t.float({
+      totalProfiles: t.exposeFloat('totalProfiles', {
         nullable: true,
         description:
           'Profiles evaluated. Counts can exceed 2^31: never fail to serialize a large count.',
-        resolve: (metrics) => metrics.totalProfiles,
       }),
-      totalTime: t.field({
+      totalTime: t.expose('totalTime', {
         type: TimeWindow,
         nullable: true,
         description: 'The whole job, from start to end.',
-        resolve: (metrics) => metrics.totalTime,
       }),
-      profileSegmentationTime: t.field({
+      profileSegmentationTime: t.expose('profileSegmentationTime', {
         type: TimeWindow,
         nullable: true,
         description: 'The segmentation phase alone.',
-        resolve: (metrics) => metrics.profileSegmentationTime,
       }),
       segments: t.field({
         type: [SegmentMetrics],

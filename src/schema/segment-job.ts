@@ -97,10 +97,9 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
   description: 'An asynchronous run that evaluates segment definitions over the profile store.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The job id.' }),
-    status: t.field({
+    status: t.expose('status', {
       type: SegmentJobStatus,
       description: 'The lifecycle status.',
-      resolve: (job) => job.status,
     }),
     isFinal: t.boolean({
       description: 'True once the status can no longer change (SUCCEEDED, FAILED, CANCELLED).',
@@ -121,23 +120,20 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
         return job.segments.map(segmentOfJob);
       },
     }),
-    metrics: t.field({
+    metrics: t.expose('metrics', {
       type: SegmentJobMetrics,
       nullable: true,
       description: 'What the job measured; partial while it runs, null before it starts.',
-      resolve: (job) => job.metrics,
     }),
-    creationTime: t.field({
+    creationTime: t.expose('creationTime', {
       type: DateTime,
       nullable: true,
       description: 'When the job was created.',
-      resolve: (job) => job.creationTime,
     }),
-    updateTime: t.field({
+    updateTime: t.expose('updateTime', {
       type: DateTime,
       nullable: true,
       description: 'When the job last changed.',
-      resolve: (job) => job.updateTime,
     }),
     creationTimeMs: t.float({
       nullable: true,
@@ -149,10 +145,9 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
       description: 'When the job last changed, in epoch milliseconds (as the upstream sent it).',
       resolve: (job) => job.updateTime,
     }),
-    updateEpoch: t.float({
+    updateEpoch: t.exposeFloat('updateEpoch', {
       nullable: true,
       description: 'When the job last changed, in epoch seconds (as the upstream sent it).',
-      resolve: (job) => job.updateEpoch,
     }),
     source: t.exposeString('source', {
       nullable: true,
@@ -163,11 +158,10 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
       description:
         'The IMS organization that owns the job; null when the upstream leaves it out (optional in its API description; the job is then the caller’s org’s).',
     }),
-    sandbox: t.field({
+    sandbox: t.expose('sandbox', {
       type: Sandbox,
       nullable: true,
       description: 'The sandbox the job runs in.',
-      resolve: (job) => job.sandbox,
     }),
     profileInstanceId: t.exposeString('profileInstanceId', {
       nullable: true,
@@ -177,10 +171,9 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
       nullable: true,
       description: 'The batch the job wrote its results to.',
     }),
-    computeJobId: t.float({
+    computeJobId: t.exposeFloat('computeJobId', {
       nullable: true,
       description: 'The numeric id of the compute job.',
-      resolve: (job) => job.computeJobId,
     }),
     computeGatewayJobId: t.exposeString('computeGatewayJobId', {
       nullable: true,
@@ -195,11 +188,10 @@ export const SegmentJob = builder.objectRef<SegmentJobModel>('SegmentJob').imple
       description: 'The XDM schema evaluated, e.g. _xdm.context.profile.',
       resolve: (job) => job.schema?.name,
     }),
-    properties: t.field({
+    properties: t.expose('properties', {
       type: SegmentJobProperties,
       nullable: true,
       description: 'Scheduling details, when a schedule started the job.',
-      resolve: (job) => job.properties,
     }),
     errors: t.field({
       type: [SegmentJobErrorDetail],
