@@ -94,6 +94,43 @@ describe('final job cache', () => {
     expect(evictions).toEqual(['capacity']);
   });
 
+  it('drops the least recently used entry of any tenant beyond its size', () => {
+    const { cache, evictions } = setup({ maxEntries: 3 });
+    cache.put(job('a', 'SUCCEEDED'), cache.mark('t1'));
+    cache.put(job('a', 'FAILED'), cache.mark('t2'));
+    cache.put(job('b', 'SUCCEEDED'), cache.mark('t1'));
+    cache.get('t1', 'a');
+    // Stored again: t1's b becomes the most recent, so t2's a is the oldest.
+    cache.put(job('b', 'CANCELLED'), cache.mark('t1'));
+    cache.put(job('c', 'SUCCEEDED'), cache.mark('t2'));
+    expect(cache.size).toBe(3);
+    expect(evictions).toEqual(['capacity']);
+    expect(cache.get('t2', 'a')).toBeUndefined();
+    expect(cache.get('t1', 'a')?.status).toBe('SUCCEEDED');
+    expect(cache.get('t1', 'b')?.status).toBe('CANCELLED');
+    expect(cache.get('t2', 'c')?.status).toBe('SUCCEEDED');
+  });
+
+  it('drops expired entries of every tenant at the front, then stores the new one', () => {
+    const { cache, evictions, advance } = setup({ ttlMs: 100 });
+    cache.put(job('a', 'SUCCEEDED'), cache.mark('t1'));
+    cache.put(job('a', 'SUCCEEDED'), cache.mark('t2'));
+    advance(50);
+    cache.put(job('b', 'SUCCEEDED'), cache.mark('t1'));
+    advance(50);
+    cache.put(job('b', 'FAILED'), cache.mark('t1'));
+    expect(evictions).toEqual(['expired', 'expired']);
+    expect(cache.size).toBe(1);
+    expect(cache.get('t1', 'b')?.status).toBe('FAILED');
+    cache.put(job('a', 'SUCCEEDED'), cache.mark('t2'));
+    expect(cache.get('t2', 'a')?.status).toBe('SUCCEEDED');
+    // Storing drops the tenant's only other entry first: the new one is still found.
+    advance(100);
+    cache.put(job('c', 'SUCCEEDED'), cache.mark('t2'));
+    expect(cache.get('t2', 'c')?.status).toBe('SUCCEEDED');
+    expect(cache.get('t2', 'a')).toBeUndefined();
+  });
+
   it('does not store a read that started before an eviction (a cancel raced it)', () => {
     const { cache, evictions } = setup();
     cache.put(job('j', 'SUCCEEDED'), cache.mark('t'));

@@ -49,12 +49,8 @@ export interface FinalJobCache {
 
 const noObserver: CacheObserver = { lookup() {}, evicted() {} };
 
-function entryKey(tenantKey: string, jobId: string): string {
-  // A newline never appears in a tenant key (hex), so the pair maps to one key only.
-  return `${tenantKey}\n${jobId}`;
-}
-
 interface Entry {
+  tenantKey: string;
   job: SegmentJobModel;
   expiresAtMs: number;
 }
@@ -66,20 +62,29 @@ export function createFinalJobCache(options: FinalJobCacheOptions = {}): FinalJo
   const now = options.now ?? Date.now;
   const observer = options.observer ?? noObserver;
   const isOn = maxEntries > 0 && ttlMs > 0;
-  // Map order is recency order: a hit moves its entry to the end, the front is evicted first.
-  const entries = new Map<string, Entry>();
+  // Per tenant by job id: a lookup hashes the id alone, never a joined key. `order` holds every
+  // entry in recency order: a hit moves its entry to the end, the front is evicted first.
+  const byTenant = new Map<string, Map<string, Entry>>();
+  const order = new Set<Entry>();
   // Bumped by every eviction: a read that started before one is not stored. One number for all
   // tenants keeps it bounded; an eviction costs in-flight reads of other tenants their caching.
   let generation = 0;
 
+  const remove = (entry: Entry): void => {
+    order.delete(entry);
+    const jobs = byTenant.get(entry.tenantKey);
+    if (jobs === undefined) return;
+    jobs.delete(entry.job.id);
+    if (jobs.size === 0) byTenant.delete(entry.tenantKey);
+  };
+
   // Entries are stored in about the order they expire (one TTL from their read), so the expired
   // ones gather at the front: each store drops them there, and memory follows the TTL, not only
   // the size bound, even for entries nobody asks for again.
-  const dropExpiredFront = (): void => {
-    const nowMs = now();
-    for (const [key, entry] of entries) {
+  const dropExpiredFront = (nowMs: number): void => {
+    for (const entry of order) {
       if (entry.expiresAtMs > nowMs) break;
-      entries.delete(key);
+      remove(entry);
       observer.evicted('expired');
     }
   };
@@ -87,19 +92,19 @@ export function createFinalJobCache(options: FinalJobCacheOptions = {}): FinalJo
   return {
     get(tenantKey, jobId) {
       if (!isOn) return undefined;
-      const key = entryKey(tenantKey, jobId);
-      const entry = entries.get(key);
+      const entry = byTenant.get(tenantKey)?.get(jobId);
       if (entry === undefined) {
         observer.lookup('miss');
         return undefined;
       }
-      entries.delete(key);
       if (entry.expiresAtMs <= now()) {
+        remove(entry);
         observer.evicted('expired');
         observer.lookup('miss');
         return undefined;
       }
-      entries.set(key, entry);
+      order.delete(entry);
+      order.add(entry);
       observer.lookup('hit');
       return entry.job;
     },
@@ -110,15 +115,25 @@ export function createFinalJobCache(options: FinalJobCacheOptions = {}): FinalJo
       if (!isOn || !isFinal(job.status)) return false;
       if (generation !== mark.generation) return false;
       const expiresAtMs = mark.startedAtMs + ttlMs;
-      if (expiresAtMs <= now()) return false;
-      const key = entryKey(mark.tenantKey, job.id);
-      entries.delete(key);
-      dropExpiredFront();
-      entries.set(key, { job, expiresAtMs });
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next();
+      const nowMs = now();
+      if (expiresAtMs <= nowMs) return false;
+      let jobs = byTenant.get(mark.tenantKey);
+      const previous = jobs?.get(job.id);
+      if (previous !== undefined) order.delete(previous);
+      dropExpiredFront(nowMs);
+      // The front may have taken the tenant's last entry, and its map with it.
+      jobs = byTenant.get(mark.tenantKey);
+      if (jobs === undefined) {
+        jobs = new Map();
+        byTenant.set(mark.tenantKey, jobs);
+      }
+      const entry: Entry = { tenantKey: mark.tenantKey, job, expiresAtMs };
+      jobs.set(job.id, entry);
+      order.add(entry);
+      while (order.size > maxEntries) {
+        const oldest = order.values().next();
         if (oldest.done === true) break;
-        entries.delete(oldest.value);
+        remove(oldest.value);
         observer.evicted('capacity');
       }
       return true;
@@ -126,10 +141,13 @@ export function createFinalJobCache(options: FinalJobCacheOptions = {}): FinalJo
     evict(tenantKey, jobId) {
       if (!isOn) return;
       generation += 1;
-      if (entries.delete(entryKey(tenantKey, jobId))) observer.evicted('invalidated');
+      const entry = byTenant.get(tenantKey)?.get(jobId);
+      if (entry === undefined) return;
+      remove(entry);
+      observer.evicted('invalidated');
     },
     get size() {
-      return entries.size;
+      return order.size;
     },
   };
 }
