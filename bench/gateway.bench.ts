@@ -364,8 +364,14 @@ const JOB_QUERY = `query Job($id: ID!) {\n  segmentJob(id: $id) {\n  ${JOB_FIELD
 const BY_IDS_QUERY = `query Jobs($ids: [ID!]!) {\n  segmentJobsByIds(ids: $ids) {\n  ${JOB_FIELDS}\n  }\n}`;
 const LOOKUPS = 30;
 /** Shorter rows than the throughput table, so that the whole bench stays within minutes. */
-const COMPARE_WARM_UP_SECONDS = 1;
-const COMPARE_MEASURE_SECONDS = 4;
+const COMPARE_WARM_UP_SECONDS = 2;
+const COMPARE_MEASURE_SECONDS = 5;
+/**
+ * `BENCH_COMPARE_ROUNDS`: rounds of before then after per workload, each row the median round
+ * (as the levers table): one short row of a process that has just started drifts with the
+ * machine by more than the levers' effect.
+ */
+const COMPARE_ROUNDS = Number(process.env.BENCH_COMPARE_ROUNDS ?? 3);
 /** Targets: gateway CPU per 20-job page after ≤ this share of before … */
 const PAGE_CPU_GOAL = 0.5;
 /** … and req/s for a final job by id, cache warm, ≥ this multiple of before, with 0 upstream calls. */
@@ -465,6 +471,14 @@ async function gatewayAnswer(url: string, workload: Workload): Promise<string> {
   return text;
 }
 
+/** The round whose first host's CPU per request is the median of `runs` (the lower middle one). */
+function medianRun(runs: readonly LoadResult[]): LoadResult {
+  const sorted = [...runs].sort((a, b) => (a.cpuPerRequest[0] ?? 0) - (b.cpuPerRequest[0] ?? 0));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (median === undefined) throw new Error('expected at least one measured round');
+  return median;
+}
+
 /**
  * Before and after side by side with the node:http ceiling (the after answer's bytes) and the
  * embedded service's REST answer for the same jobs, for three workloads; then the target ratios.
@@ -557,8 +571,19 @@ async function measureBeforeAfter(together: HostProcess, jobIds: readonly string
           ];
         }),
       ];
+      const measured = new Map<string, LoadResult[]>();
+      const measure = async (key: string, target: Target) => {
+        const runs = measured.get(key) ?? [];
+        runs.push(await load(target, durations));
+        measured.set(key, runs);
+      };
+      for (const [key, target] of targets.slice(0, 2)) await measure(key, target);
+      for (let round = 0; round < COMPARE_ROUNDS; round++) {
+        for (const [key, target] of targets.slice(2)) await measure(key, target);
+      }
       for (const [key, target] of targets) {
-        const result = await load(target, durations);
+        const runs = measured.get(key) ?? [];
+        const result = medianRun(runs);
         results.set(`${workload.name}/${key}`, result);
         const gatewayRow = key === 'before' || key === 'after';
         rows.push({
@@ -567,10 +592,16 @@ async function measureBeforeAfter(together: HostProcess, jobIds: readonly string
           'CPU µs/req': gatewayRow
             ? `${formatInt(result.cpuPerRequest[0] ?? 0)} + ${formatInt(result.cpuPerRequest[1] ?? 0)} embedded`
             : formatInt(result.cpuPerRequest[0] ?? 0),
+          'each round µs/req': gatewayRow
+            ? runs.map((run) => formatInt(run.cpuPerRequest[0] ?? 0)).join(', ')
+            : '',
           'req/s': result.row['req/s'] ?? '',
           'p99 ms': result.row['p99 ms'] ?? '',
           'upstream calls/req': gatewayRow ? (result.row['upstream calls/req'] ?? '') : '',
-          'errors, non-2xx': result.row['errors, non-2xx'] ?? '',
+          'errors, non-2xx': runs.reduce(
+            (sum, run) => sum + Number(run.row['errors, non-2xx'] ?? 0),
+            0,
+          ),
         });
       }
     }
@@ -578,7 +609,7 @@ async function measureBeforeAfter(together: HostProcess, jobIds: readonly string
     await Promise.all(gateways.map((gateway) => gateway.stop()));
   }
   console.log(
-    `\nBefore and after, side by side: each gateway process alone over the embedded service (as (iii-b)); before = GRAPHQL_JIT=off, FINAL_JOB_CACHE_SIZE=0, no --max-semi-space-size; after = defaults (JIT on, final-job cache on) with --max-semi-space-size=32 as \`npm start\`. ${CONNECTIONS} connections, ${COMPARE_WARM_UP_SECONDS} s warm-up (which also warms the cache) then ${COMPARE_MEASURE_SECONDS} s measured per row (shorter than the table above). CPU: the gateway process (+ the embedded service it calls) for gateway rows, the serving process otherwise. Same answer bytes checked before and after every row, and between before and after.`,
+    `\nBefore and after, side by side: each gateway process alone over the embedded service (as (iii-b)); before = GRAPHQL_JIT=off, FINAL_JOB_CACHE_SIZE=0, no --max-semi-space-size; after = defaults (JIT on, final-job cache on) with --max-semi-space-size=32 as \`npm start\`. ${CONNECTIONS} connections, ${COMPARE_WARM_UP_SECONDS} s warm-up (which also warms the cache) then ${COMPARE_MEASURE_SECONDS} s measured per row; the gateway rows alternate before and after over ${COMPARE_ROUNDS} rounds (BENCH_COMPARE_ROUNDS) and show the median round. CPU: the gateway process (+ the embedded service it calls) for gateway rows, the serving process otherwise. Same answer bytes checked before and after every row, and between before and after.`,
   );
   console.table(rows);
   const [page, single, lookups] = workloads(ids).map((workload) => ({
