@@ -22,7 +22,11 @@ interface Bench {
 
 const benches: Bench[] = [
   { name: 'PQL evaluation throughput', run: runPqlBench },
-  { name: 'Cold start: tsx source vs built JavaScript', run: runColdStartBench },
+  {
+    // "gateway" in the name: `npm run bench -- gateway` prints start and memory with the CPU tables.
+    name: 'Cold start and idle RSS of the gateway: the bundle vs one file per module vs tsx',
+    run: runColdStartBench,
+  },
   { name: 'Embedded service stalls: longest event-loop stall', run: runEmulatorStallsBench },
   {
     name: 'Upstream parsing: zod reference vs hand-written; large bodies native vs sliced',
