@@ -33,8 +33,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = join(root, 'dist');
 /** Written last by a successful build; its mtime is the build's. */
 const stamp = join(dist, '.build-stamp');
-/** Inputs besides src/: a change to any of them makes the build stale. */
-const configFiles = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+/** Inputs besides src/ (this script included): a change to any of them makes the build stale. */
+const configFiles = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build.mjs'];
 /** Held (an exclusive mkdir) while building, so parallel starts build once and never half-way. */
 const lock = join(root, '.build.lock');
 const LOCK_STALE_MS = 120_000;
