@@ -1,6 +1,7 @@
 // The gateway-wide job caches in front of the upstream client: final jobs by id and (opt-in)
 // list pages, fed by reads and by the watcher's observations, emptied by the gateway's own
-// creates and cancels. Operations only; the watcher reads the upstream itself, never a cache.
+// creates and cancels. Operations only are answered from them; the watcher reads the upstream
+// itself, and the final jobs its reads return are held on the way (observeReads).
 import { isFinal } from '../domain/index.ts';
 import type { JobEventBus, JobStatusEvent } from '../pubsub/index.ts';
 import type { BulkGetResult, UpstreamClient } from '../upstream/types.ts';
@@ -46,6 +47,13 @@ export interface JobCaches {
   observe(event: JobStatusEvent): void;
   /** The bus the watcher publishes on: the same bus, each published event observed first. */
   observeBus(bus: JobEventBus): JobEventBus;
+  /**
+   * The client the watcher reads with: the same calls and answers (never one from a cache), the
+   * final jobs its bulk-gets return held on the way. A job already final when a subscription
+   * begins is seen by the watcher's first read and published to nobody, so the bus alone would
+   * miss it.
+   */
+  observeReads(upstream: UpstreamClient): UpstreamClient;
 }
 
 /** Creates the caches of one gateway. */
@@ -134,10 +142,25 @@ export function createJobCaches(options: JobCachesOptions = {}): JobCaches {
     return Object.assign(Object.create(upstream) as UpstreamClient, wrapped);
   }
 
+  function observeReads(upstream: UpstreamClient): UpstreamClient {
+    const observed: Partial<UpstreamClient> = {
+      async bulkGetJobs(tenant, ids, callOptions) {
+        const mark = finalJobs.mark(tenant.key);
+        const fetched = await upstream.bulkGetJobs(tenant, ids, callOptions);
+        for (const result of fetched.values()) {
+          if (!(result instanceof Error)) finalJobs.put(result, mark);
+        }
+        return fetched;
+      },
+    };
+    return Object.assign(Object.create(upstream) as UpstreamClient, observed);
+  }
+
   return {
     finalJobs,
     listPages,
     wrap,
+    observeReads,
     observe,
     observeBus(bus) {
       return Object.assign(Object.create(bus) as JobEventBus, {

@@ -100,8 +100,9 @@ export function createGateway(options: GatewayOptions): Gateway {
           logger: logger.child({ component: 'fleet' }),
         });
   const watcher = createWatcher({
-    // The watcher's reads are timed and its publishes counted from outside it.
-    upstream: instrumentWatcherUpstream(upstream, metrics),
+    // The watcher's reads are timed and its publishes counted from outside it; the final jobs
+    // its reads return enter the cache, at no extra call.
+    upstream: instrumentWatcherUpstream(caches.observeReads(upstream), metrics),
     // Every observation passes the caches on its way to the bus, at no extra call.
     bus: instrumentBus(caches.observeBus(bus), metrics),
     fleet,

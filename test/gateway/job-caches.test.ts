@@ -111,6 +111,23 @@ describe('final jobs by id', () => {
     expect(harness.calls).toEqual([]);
   });
 
+  it('enters a job that was already final when a subscription began, from the watcher first read of it', async () => {
+    const id = await createFinalJobElsewhere(harness, A, segmentA);
+    const client = connectWs(harness.graphqlUrl, { connectionParams: A });
+    clients.push(client);
+    const events = client.subscribe(SegmentJobStatusChangedDocument, { ids: [id] });
+    await events.ended('the subscription to end at once: the job is final');
+    const [only] = events.results;
+    expect(only?.data?.segmentJobStatusChanged).toMatchObject({
+      status: 'SUCCEEDED',
+      initial: true,
+    });
+    harness.resetCalls();
+
+    expect(await statusAs(harness, A, id)).toBe('SUCCEEDED');
+    expect(harness.calls).toEqual([]);
+  });
+
   it('never answers another tenant from the cache: it asks the upstream, which knows no such job', async () => {
     harness.resetCalls();
     expect(await statusAs(harness, B, watchedJob)).toBeNull();
