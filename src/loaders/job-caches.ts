@@ -83,6 +83,19 @@ export function createJobCaches(options: JobCachesOptions = {}): JobCaches {
     listPages.dropTenant(event.tenantKey);
   }
 
+  /** A bulk-get of `ids` whose final jobs are held, marked before the call (see `put`). */
+  async function bulkGetHolding(
+    upstream: UpstreamClient,
+    ...[tenant, ids, callOptions]: Parameters<UpstreamClient['bulkGetJobs']>
+  ): Promise<BulkGetResult> {
+    const mark = finalJobs.mark(tenant.key);
+    const fetched = await upstream.bulkGetJobs(tenant, ids, callOptions);
+    for (const result of fetched.values()) {
+      if (!(result instanceof Error)) finalJobs.put(result, mark);
+    }
+    return fetched;
+  }
+
   function wrap(upstream: UpstreamClient): UpstreamClient {
     const wrapped: Partial<UpstreamClient> = {
       async bulkGetJobs(tenant, ids, callOptions) {
@@ -94,11 +107,7 @@ export function createJobCaches(options: JobCachesOptions = {}): JobCaches {
           else cached.set(id, job);
         }
         if (missing.length === 0) return cached;
-        const mark = finalJobs.mark(tenant.key);
-        const fetched = await upstream.bulkGetJobs(tenant, missing, callOptions);
-        for (const result of fetched.values()) {
-          if (!(result instanceof Error)) finalJobs.put(result, mark);
-        }
+        const fetched = await bulkGetHolding(upstream, tenant, missing, callOptions);
         if (cached.size === 0) return fetched;
         const merged: BulkGetResult = new Map();
         for (const id of ids) {
@@ -144,14 +153,7 @@ export function createJobCaches(options: JobCachesOptions = {}): JobCaches {
 
   function observeReads(upstream: UpstreamClient): UpstreamClient {
     const observed: Partial<UpstreamClient> = {
-      async bulkGetJobs(tenant, ids, callOptions) {
-        const mark = finalJobs.mark(tenant.key);
-        const fetched = await upstream.bulkGetJobs(tenant, ids, callOptions);
-        for (const result of fetched.values()) {
-          if (!(result instanceof Error)) finalJobs.put(result, mark);
-        }
-        return fetched;
-      },
+      bulkGetJobs: (tenant, ids, callOptions) => bulkGetHolding(upstream, tenant, ids, callOptions),
     };
     return Object.assign(Object.create(upstream) as UpstreamClient, observed);
   }
