@@ -60,6 +60,33 @@ async function readSse(response: Response): Promise<unknown[]> {
     );
 }
 
+/** Subscribes once over graphql-ws with `payload` and resolves with the error it ends with. */
+async function subscriptionError(
+  harness: GatewayHarness,
+  payload: {
+    query: string;
+    variables?: Record<string, unknown>;
+    extensions?: Record<string, unknown>;
+  },
+): Promise<unknown> {
+  const client = createClient({
+    url: harness.graphqlUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+  });
+  try {
+    return await new Promise<unknown>((resolve) => {
+      client.subscribe(payload, {
+        next: () => undefined,
+        error: resolve,
+        complete: () => resolve(undefined),
+      });
+    });
+  } finally {
+    await client.dispose();
+  }
+}
+
 describe('PERSISTED_OPERATIONS=allow (the default)', () => {
   let harness: GatewayHarness;
   beforeAll(async () => {
@@ -169,18 +196,10 @@ describe('PERSISTED_OPERATIONS=allow (the default)', () => {
   });
 
   it('refuses an unknown hash over WebSocket with the same error', async () => {
-    const client = createClient({
-      url: harness.graphqlUrl.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
+    const errors = await subscriptionError(harness, {
+      query: '',
+      extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } },
     });
-    const errors = await new Promise<unknown>((resolve) => {
-      client.subscribe(
-        { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } },
-        { next: () => undefined, error: resolve, complete: () => resolve(undefined) },
-      );
-    });
-    await client.dispose();
     expect(JSON.stringify(errors)).toContain('PERSISTED_QUERY_NOT_FOUND');
   });
 });
@@ -212,18 +231,10 @@ describe('PERSISTED_OPERATIONS=require', () => {
   });
 
   it('refuses document text over WebSocket too', async () => {
-    const client = createClient({
-      url: harness.graphqlUrl.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
+    const errors = await subscriptionError(harness, {
+      query: print(WatchJobsDocument),
+      variables: { ids: ['x'] },
     });
-    const errors = await new Promise<unknown>((resolve) => {
-      client.subscribe(
-        { query: print(WatchJobsDocument), variables: { ids: ['x'] } },
-        { next: () => undefined, error: resolve, complete: () => resolve(undefined) },
-      );
-    });
-    await client.dispose();
     expect(JSON.stringify(errors)).toContain('PERSISTED_QUERY_ONLY');
   });
 });

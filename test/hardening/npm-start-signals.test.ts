@@ -99,6 +99,23 @@ async function readinessWhileDraining(gateway: GatewayProcess): Promise<Record<s
   );
 }
 
+/** Waits for the gateway to log the start of its one orderly stop. */
+async function shuttingDown(gateway: GatewayProcess): Promise<void> {
+  await gateway.waitForLog((line) => (line.msg === 'shutting down' ? line : undefined), 5_000);
+}
+
+/** The request in flight got its whole answer, and npm (with node under it) exited 0. */
+async function expectFullAnswerThenExitZero(
+  gateway: GatewayProcess,
+  answer: Promise<{ status: number; body: unknown }>,
+): Promise<void> {
+  expect(await answer).toEqual({ status: 200, body: FULL_ANSWER });
+  expect(await gateway.waitForExit(EXIT_DEADLINE_MS), gateway.output()).toEqual({
+    code: 0,
+    signal: null,
+  });
+}
+
 describe('npm start, stopped with a request in flight against a slow upstream', () => {
   it('a SIGTERM to the whole process group: /readyz 503, the request gets its full answer, exit 0', async () => {
     const { upstream, release, held } = await slowUpstream();
@@ -112,15 +129,11 @@ describe('npm start, stopped with a request in flight against a slow upstream', 
     await held();
 
     gateway.signalGroup('SIGTERM');
-    await gateway.waitForLog((line) => (line.msg === 'shutting down' ? line : undefined), 5_000);
+    await shuttingDown(gateway);
     expect(await readinessWhileDraining(gateway)).toMatchObject({ code: 'SHUTTING_DOWN' });
     release();
 
-    expect(await answer).toEqual({ status: 200, body: FULL_ANSWER });
-    expect(await gateway.waitForExit(EXIT_DEADLINE_MS), gateway.output()).toEqual({
-      code: 0,
-      signal: null,
-    });
+    await expectFullAnswerThenExitZero(gateway, answer);
     expect(logCount(gateway, 'shutting down')).toBe(1);
     expect(logCount(gateway, 'stopped')).toBe(1);
   });
@@ -132,14 +145,10 @@ describe('npm start, stopped with a request in flight against a slow upstream', 
     await held();
 
     process.kill(gateway.nodePid, 'SIGTERM');
-    await gateway.waitForLog((line) => (line.msg === 'shutting down' ? line : undefined), 5_000);
+    await shuttingDown(gateway);
     release();
 
-    expect(await answer).toEqual({ status: 200, body: FULL_ANSWER });
-    expect(await gateway.waitForExit(EXIT_DEADLINE_MS), gateway.output()).toEqual({
-      code: 0,
-      signal: null,
-    });
+    await expectFullAnswerThenExitZero(gateway, answer);
     expect(logCount(gateway, 'stopped')).toBe(1);
   });
 
@@ -154,7 +163,7 @@ describe('npm start, stopped with a request in flight against a slow upstream', 
     await held();
 
     gateway.signalGroup('SIGTERM');
-    await gateway.waitForLog((line) => (line.msg === 'shutting down' ? line : undefined), 5_000);
+    await shuttingDown(gateway);
     const ignoredBefore = logCount(gateway, 'already shutting down; the drain continues');
     gateway.signalGroup('SIGINT');
     process.kill(gateway.nodePid, 'SIGTERM');
@@ -170,11 +179,7 @@ describe('npm start, stopped with a request in flight against a slow upstream', 
     expect(await readinessWhileDraining(gateway)).toMatchObject({ code: 'SHUTTING_DOWN' });
     release();
 
-    expect(await answer).toEqual({ status: 200, body: FULL_ANSWER });
-    expect(await gateway.waitForExit(EXIT_DEADLINE_MS), gateway.output()).toEqual({
-      code: 0,
-      signal: null,
-    });
+    await expectFullAnswerThenExitZero(gateway, answer);
     expect(logCount(gateway, 'shutting down')).toBe(1);
     expect(gateway.output()).not.toMatch(/shutdown took too long|shutdown failed/);
   });
